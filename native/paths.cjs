@@ -1,0 +1,42 @@
+// Prints include dirs, libraries or linker flags for binding.gyp.
+// LIBTORCH points at any libtorch tree with include/ and lib/ (an official build, or
+// site-packages/torch of a pip install); without it, Debian's libtorch-dev under /usr.
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = process.env.LIBTORCH ? path.resolve(process.env.LIBTORCH) : null;
+const what = process.argv[2];
+
+function fail(msg) {
+  process.stderr.write(`adaptlab native build: ${msg}\n`);
+  process.exit(1);
+}
+
+if (root && !fs.existsSync(path.join(root, 'include', 'ATen', 'ATen.h'))) {
+  fail(`LIBTORCH=${root} has no include/ATen/ATen.h. Point LIBTORCH at a libtorch tree that contains include/ and lib/ (for a pip install: <site-packages>/torch).`);
+}
+if (!root && !fs.existsSync('/usr/include/ATen/ATen.h')) {
+  fail('libtorch headers not found in /usr/include. Install them with `apt-get install -y libtorch-dev libopenblas0-pthread` (npm run setup does this), or set LIBTORCH.');
+}
+
+const out = {
+  include: root ? [path.join(root, 'include'), path.join(root, 'include/torch/csrc/api/include')] : ['/usr/include/torch/csrc/api/include'],
+  libs: root ? [`-L${path.join(root, 'lib')}`, '-ltorch', '-ltorch_cpu', '-lc10'] : ['-ltorch', '-ltorch_cpu', '-lc10'],
+  ldflags: root ? [`-Wl,-rpath,${path.join(root, 'lib')}`, '-Wl,--no-as-needed'] : ['-Wl,--no-as-needed'],
+  abi: process.env.TORCH_CXX11_ABI ?? cxx11Abi(),
+};
+
+// A libtorch built with the C++11 std::string ABI exports symbols mangled with "cxx11"; older
+// official and pip builds did not. Reading libc10's symbol table decides it instead of guessing.
+function cxx11Abi() {
+  const lib = root ? path.join(root, 'lib', 'libc10.so') : '/usr/lib/x86_64-linux-gnu/libc10.so';
+  try {
+    return fs.readFileSync(lib).includes('B5cxx11') ? '1' : '0';
+  } catch {
+    return '1';
+  }
+}
+if (!(what in out)) fail(`unknown query "${what}"`);
+const v = out[what];
+process.stdout.write(Array.isArray(v) ? v.join(' ') : String(v));
