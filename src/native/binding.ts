@@ -1,0 +1,78 @@
+// The typed interface of the native addon (native/src/addon.cc) and its loader.
+// Only src/tensor imports this module.
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { AdaptlabError } from '../errors.js';
+import { configureThreadingEnv } from './threading-env.js';
+
+/** An opaque reference to a libtorch tensor. Freed explicitly with `free`. */
+export type TensorHandle = { readonly __tensorHandle: unique symbol };
+/** An operator found in libtorch's dispatcher, e.g. aten::conv2d. */
+export type OpHandle = { readonly __opHandle: unique symbol };
+
+/** What JS values an operator argument may be; the schema decides how each is converted. */
+export type OpArg = TensorHandle | number | boolean | string | null | undefined | readonly OpArg[];
+export type OpResult = TensorHandle | number | boolean | string | null | OpResult[];
+
+export interface NativeStats {
+  liveTensors: number;
+  nativeBytes: number;
+  peakNativeBytes: number;
+}
+
+export interface NativeBinding {
+  op(name: string, overload: string): OpHandle;
+  schema(op: OpHandle): string;
+  call(op: OpHandle, args: readonly OpArg[], discardResult?: boolean): OpResult;
+
+  fromBuffer(bytes: ArrayBufferView, shape: readonly number[], scalarType: number): TensorHandle;
+  toBuffer(t: TensorHandle): ArrayBuffer;
+  item(t: TensorHandle): number | boolean;
+  free(t: TensorHandle): boolean;
+  /** [shape, scalarType, requiresGrad] */
+  meta(t: TensorHandle): [number[], number, boolean];
+
+  setRequiresGrad(t: TensorHandle, flag: boolean): void;
+  grad(t: TensorHandle): TensorHandle | null;
+  setGrad(t: TensorHandle, grad: TensorHandle | null): void;
+  isLeaf(t: TensorHandle): boolean;
+  backward(t: TensorHandle, gradient: TensorHandle | null, retainGraph: boolean): void;
+  gradEnabled(): boolean;
+  setGradEnabled(flag: boolean): void;
+
+  manualSeed(seed: number): void;
+  setNumThreads(n: number): void;
+  threads(): { intraOp: number; interOp: number; blas: number | null };
+  stats(): NativeStats;
+  resetPeak(): void;
+  buildInfo(): { torchVersion: string; config: string; parallel: string };
+}
+
+const addonPath = fileURLToPath(new URL('../../../native/build/Release/adaptlab_native.node', import.meta.url));
+
+let loaded: NativeBinding | undefined;
+
+export function native(): NativeBinding {
+  if (loaded) return loaded;
+  if (!existsSync(addonPath)) {
+    throw new AdaptlabError(
+      'NATIVE_ADDON_MISSING',
+      `The native addon is not built: expected ${addonPath}. Run \`npm run setup\` (it installs libtorch and builds the addon).`,
+    );
+  }
+  // Thread pools size themselves when libtorch and OpenBLAS load, so this must come first.
+  configureThreadingEnv();
+  const require = createRequire(import.meta.url);
+  try {
+    loaded = require(addonPath) as NativeBinding;
+  } catch (cause) {
+    throw new AdaptlabError(
+      'NATIVE_ADDON_MISSING',
+      `The native addon at ${addonPath} failed to load (${(cause as Error).message}). ` +
+        'Rebuild it with `npm run setup`; if libtorch lives elsewhere, set LIBTORCH to its folder first.',
+      { cause },
+    );
+  }
+  return loaded;
+}

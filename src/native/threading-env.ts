@@ -1,0 +1,21 @@
+// Thread-pool environment, set before libtorch loads.
+//
+// libtorch runs element-wise ops and convolutions on a GNU OpenMP pool and matrix products on
+// OpenBLAS's own pthread pool. On a 2-core machine, OpenMP workers that spin-wait after each
+// parallel region steal the cores OpenBLAS needs (measured: BERT training 1.9x slower). A bounded
+// spin keeps most of the benefit of spinning for back-to-back conv kernels without starving BLAS.
+// Values the user already set are left alone. bench/RESULTS.md records the measurements.
+
+import { availableParallelism } from 'node:os';
+
+/** The spin count libgomp uses between parallel regions (its default is 300,000 when active). */
+export const DEFAULT_GOMP_SPINCOUNT = '10000';
+
+export function configureThreadingEnv(env: NodeJS.ProcessEnv = process.env): void {
+  const threads = String(Math.max(1, Number(env.ADAPTLAB_THREADS) || availableParallelism()));
+  env.OMP_NUM_THREADS ??= threads;
+  env.OPENBLAS_NUM_THREADS ??= threads;
+  if (env.OMP_WAIT_POLICY === undefined && env.GOMP_SPINCOUNT === undefined) {
+    env.GOMP_SPINCOUNT = DEFAULT_GOMP_SPINCOUNT;
+  }
+}
