@@ -7,3 +7,4 @@ export { tidy, keep, scopeDepth } from './scope.js';
 export { noGrad, enableGrad, isGradEnabled } from './autograd.js';
 export { manualSeed, setNumThreads, threads, memoryStats, resetPeakMemory, engineInfo } from './runtime.js';
 export { opSchema } from './dispatch.js';
+export { countMacs, flopsOf, type MacCount } from './flops.js';

@@ -9,6 +9,7 @@ import { DisposedTensorError } from '../errors.js';
 import { DTYPES, dtypeFromCode, type DType, type AnyTypedArray } from './dtype.js';
 import { callOp, callOpInPlace, rethrow } from './dispatch.js';
 import { track } from './scope.js';
+import { isCountingMacs, recordMacs } from './flops.js';
 
 export type Shape = readonly number[];
 export type TensorOrScalar = Tensor | number;
@@ -378,13 +379,23 @@ export class Tensor {
   // ---- linear algebra ----------------------------------------------------------------------
 
   matmul(other: Tensor): Tensor {
-    return this.#op('aten::matmul', [this.handle, other.handle]);
+    return this.#product('aten::matmul', other);
   }
   mm(other: Tensor): Tensor {
-    return this.#op('aten::mm', [this.handle, other.handle]);
+    return this.#product('aten::mm', other);
   }
   bmm(other: Tensor): Tensor {
-    return this.#op('aten::bmm', [this.handle, other.handle]);
+    return this.#product('aten::bmm', other);
+  }
+
+  /** A matrix product; counted as out.numel * K multiply-adds when MACs are being counted. */
+  #product(qualified: string, other: Tensor): Tensor {
+    const out = this.#op(qualified, [this.handle, other.handle]);
+    if (isCountingMacs()) {
+      const k = this.size(-1);
+      recordMacs(out.numel * k, (this.requiresGrad ? 1 : 0) + (other.requiresGrad ? 1 : 0));
+    }
+    return out;
   }
 
   // ---- conversion --------------------------------------------------------------------------
