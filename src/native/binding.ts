@@ -62,10 +62,12 @@ export function native(): NativeBinding {
     );
   }
   // Thread pools size themselves when libtorch and OpenBLAS load, so this must come first.
-  configureThreadingEnv();
+  const threads = configureThreadingEnv();
   const require = createRequire(import.meta.url);
   try {
     loaded = require(addonPath) as NativeBinding;
+    // libtorch may size its intra-op pool from cgroup limits rather than OMP_NUM_THREADS.
+    loaded.setNumThreads(threads);
   } catch (cause) {
     throw new AdaptlabError(
       'NATIVE_ADDON_MISSING',

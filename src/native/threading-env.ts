@@ -11,11 +11,13 @@ import { availableParallelism } from 'node:os';
 /** The spin count libgomp uses between parallel regions (its default is 300,000 when active). */
 export const DEFAULT_GOMP_SPINCOUNT = '10000';
 
-export function configureThreadingEnv(env: NodeJS.ProcessEnv = process.env): void {
-  const threads = String(Math.max(1, Number(env.ADAPTLAB_THREADS) || availableParallelism()));
-  env.OMP_NUM_THREADS ??= threads;
-  env.OPENBLAS_NUM_THREADS ??= threads;
+/** Sets the thread-pool variables the user left unset; returns the intra-op thread count to use. */
+export function configureThreadingEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const threads = Math.max(1, Number(env.ADAPTLAB_THREADS) || Number(env.OMP_NUM_THREADS) || availableParallelism());
+  env.OMP_NUM_THREADS ??= String(threads);
+  env.OPENBLAS_NUM_THREADS ??= String(threads);
   if (env.OMP_WAIT_POLICY === undefined && env.GOMP_SPINCOUNT === undefined) {
     env.GOMP_SPINCOUNT = DEFAULT_GOMP_SPINCOUNT;
   }
+  return threads;
 }

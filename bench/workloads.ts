@@ -1,0 +1,200 @@
+// The peer-benchmark workloads (bench/workloads.json, a copy of the shared definition), built
+// with adaptlab's own models and optimizers and timed by the same rules as the PyTorch peer.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Tensor, F, tidy, noGrad, randn, randint, zeros, ones, manualSeed, countMacs, threads, engineInfo } from '../src/tensor/index.js';
+import { SGD, AdamW, type ParamGroup } from '../src/optim/index.js';
+import { resnet } from '../src/models/resnet.js';
+import { BertForSequenceClassification } from '../src/models/bert.js';
+import { bertConfig } from '../src/models/bert-config.js';
+import type { Module } from '../src/nn/index.js';
+import { timeSteps, machineDescription, type StepTiming } from './harness.js';
+
+interface WorkloadSpec {
+  kind: 'vision_train' | 'vision_features' | 'text_train';
+  model: string;
+  base?: string;
+  batch?: number;
+  input?: number[];
+  num_classes?: number;
+  seq_len?: number;
+  bert?: { vocab: number; hidden: number; layers: number; heads: number; intermediate: number; max_position: number; type_vocab: number; dropout: number; ln_eps: number; act: string; num_labels: number };
+  optimizer?: { type: 'sgd' | 'adamw'; lr: number; momentum?: number; weight_decay: number; nesterov?: boolean; betas?: [number, number]; eps?: number; no_decay?: string[] };
+  trainable?: 'all' | { last_layers: number };
+}
+
+interface WorkloadFile {
+  timing: { warmup_steps: number; timed_steps: number };
+  workloads: Record<string, WorkloadSpec>;
+}
+
+const specFile = fileURLToPath(new URL('../../bench/workloads.json', import.meta.url));
+
+function loadSpecs(): WorkloadFile {
+  return JSON.parse(readFileSync(specFile, 'utf8')) as WorkloadFile;
+}
+
+export function workloadIds(): string[] {
+  return Object.keys(loadSpecs().workloads);
+}
+
+/** A spec with its `base` workload's fields filled in. */
+function resolve(all: Record<string, WorkloadSpec>, id: string): WorkloadSpec {
+  const own = all[id];
+  return own.base ? { ...resolve(all, own.base), ...own, base: undefined } : own;
+}
+
+export interface WorkloadRecord {
+  workload: string;
+  impl: 'adaptlab';
+  batch: number;
+  timedSteps: number;
+  stepMs: StepTiming['stepMs'];
+  samplesPerSec: StepTiming['samplesPerSec'];
+  gflopPerStep: number;
+  gflops: number;
+  trainableParams: number;
+  foreignBusyCpus: number;
+  threads: { intraOp: number; interOp: number; blas: number | null };
+  env: Record<string, string | undefined>;
+  machine: string;
+  torchVersion: string;
+  date: string;
+}
+
+interface Built {
+  step(): void;
+  model: Module;
+  optimizer: { dispose(): void } | null;
+  batch: number;
+  trainableParams: number;
+}
+
+function buildVision(spec: WorkloadSpec, batch: number): Built {
+  const [c, h, w] = spec.input!;
+  const model = resnet(spec.model === 'resnet20_cifar' ? 'resnet20' : 'resnet18', { numClasses: spec.num_classes ?? 10, inChannels: c });
+  const x = randn([batch, c, h, w]);
+  if (spec.kind === 'vision_features') {
+    model.eval();
+    return {
+      model,
+      optimizer: null,
+      batch,
+      trainableParams: 0,
+      step: () => noGrad(() => tidy(() => void model.forwardFeatures(x).sum().item())),
+    };
+  }
+  const y = randint(0, spec.num_classes ?? 10, [batch]);
+  const o = spec.optimizer!;
+  const optimizer = new SGD([{ params: model.parameters(), lr: o.lr, momentum: o.momentum ?? 0, weightDecay: o.weight_decay, nesterov: o.nesterov ?? false }]);
+  model.train();
+  return {
+    model,
+    optimizer,
+    batch,
+    trainableParams: model.parameters().reduce((n, p) => n + p.numel, 0),
+    step: () =>
+      tidy(() => {
+        optimizer.zeroGrad();
+        const loss = F.crossEntropy(model.forward(x), y);
+        loss.backward();
+        optimizer.step();
+        return undefined;
+      }),
+  };
+}
+
+function buildText(spec: WorkloadSpec, batch: number): Built {
+  const b = spec.bert!;
+  const config = bertConfig({
+    vocabSize: b.vocab,
+    hiddenSize: b.hidden,
+    numHiddenLayers: b.layers,
+    numAttentionHeads: b.heads,
+    intermediateSize: b.intermediate,
+    maxPositionEmbeddings: b.max_position,
+    typeVocabSize: b.type_vocab,
+    hiddenDropoutProb: b.dropout,
+    attentionProbsDropoutProb: b.dropout,
+    layerNormEps: b.ln_eps,
+    hiddenAct: 'gelu',
+    numLabels: b.num_labels,
+  });
+  const model = new BertForSequenceClassification(config);
+  const seq = spec.seq_len!;
+  const input = { inputIds: randint(0, b.vocab, [batch, seq]), tokenTypeIds: zeros([batch, seq], 'int64'), attentionMask: ones([batch, seq], 'int64') };
+  const labels = randint(0, b.num_labels, [batch]);
+
+  // Trainable: everything, or the last k encoder layers plus pooler and classifier.
+  const named = model.namedParameters();
+  let trainable = named;
+  if (spec.trainable !== undefined && spec.trainable !== 'all') {
+    const first = b.layers - spec.trainable.last_layers;
+    const keep = (name: string): boolean => {
+      const m = /encoder\.layer\.(\d+)\./.exec(name);
+      if (m) return Number(m[1]) >= first;
+      return !name.includes('embeddings');
+    };
+    trainable = named.filter(([n]) => keep(n));
+    for (const [n, p] of named) if (!keep(n)) p.requiresGrad_(false);
+  }
+  const o = spec.optimizer!;
+  const noDecay = (name: string): boolean => (o.no_decay ?? []).some((k) => name.includes(k));
+  const groups: ParamGroup[] = [
+    { name: 'decay', params: trainable.filter(([n]) => !noDecay(n)), weightDecay: o.weight_decay },
+    { name: 'no_decay', params: trainable.filter(([n]) => noDecay(n)), weightDecay: 0 },
+  ];
+  const optimizer = new AdamW(groups, { lr: o.lr, betas: o.betas, eps: o.eps });
+  model.train();
+  return {
+    model,
+    optimizer,
+    batch,
+    trainableParams: trainable.reduce((n, [, p]) => n + p.numel, 0),
+    step: () =>
+      tidy(() => {
+        optimizer.zeroGrad();
+        const loss = F.crossEntropy(model.forward(input), labels);
+        loss.backward();
+        optimizer.step();
+        return undefined;
+      }),
+  };
+}
+
+export function runWorkload(id: string, overrides: { warmup?: number; steps?: number; batch?: number } = {}): WorkloadRecord {
+  const file = loadSpecs();
+  const spec = resolve(file.workloads, id);
+  const batch = overrides.batch ?? spec.batch!;
+  manualSeed(0);
+  const built = spec.kind === 'text_train' ? buildText(spec, batch) : buildVision(spec, batch);
+  // One extra, untimed step counts the GEMM work actually executed (forward and the gradients
+  // autograd computes), as the peer's dispatch-mode counter does.
+  const { macs } = countMacs(() => built.step());
+  const flopsPerStep = 2 * (macs.forward + macs.backward);
+  const timing = timeSteps(built.step, batch, overrides.warmup ?? file.timing.warmup_steps, overrides.steps ?? file.timing.timed_steps);
+  built.optimizer?.dispose();
+  built.model.dispose();
+  const env = Object.fromEntries(
+    ['OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'OMP_WAIT_POLICY', 'GOMP_SPINCOUNT', 'ADAPTLAB_THREADS'].map((k) => [k, process.env[k]]),
+  );
+  return {
+    workload: id,
+    impl: 'adaptlab',
+    batch,
+    timedSteps: timing.timedSteps,
+    stepMs: timing.stepMs,
+    samplesPerSec: timing.samplesPerSec,
+    gflopPerStep: flopsPerStep / 1e9,
+    gflops: flopsPerStep / 1e9 / (timing.stepMs.median / 1000),
+    trainableParams: built.trainableParams,
+    foreignBusyCpus: timing.foreignBusyCpus,
+    threads: threads(),
+    env,
+    machine: machineDescription(),
+    torchVersion: engineInfo().torchVersion,
+    date: new Date().toISOString(),
+  };
+}
+
+export type { Tensor };

@@ -1,0 +1,41 @@
+// `adaptlab bench <workload>`: one workload of bench/workloads.json, timed by the peer rules.
+import { UsageError } from '../../errors.js';
+import type { CommandSpec } from '../options.js';
+
+export const benchCommand: CommandSpec = {
+  name: 'bench',
+  summary: 'time one benchmark workload (ids from bench/workloads.json) the way the PyTorch peer does',
+  positionals: [{ name: 'workload', description: 'workload id, e.g. W1a_resnet20_train, or "list"', required: true }],
+  options: {
+    json: { type: 'boolean', description: 'print one JSON object instead of a summary line' },
+    warmup: { type: 'integer', description: 'untimed steps before timing (default: the spec, 3)' },
+    steps: { type: 'integer', description: 'timed steps, at least 5 (default: the spec, 10)' },
+    batch: { type: 'integer', description: 'override the batch size of the spec' },
+  },
+  examples: ['adaptlab bench W1a_resnet20_train --json', 'adaptlab bench list'],
+  async run({ positionals, options }) {
+    const { runWorkload, workloadIds } = await import('../../../bench/workloads.js');
+    const id = positionals[0];
+    if (id === 'list') {
+      console.log(workloadIds().join('\n'));
+      return 0;
+    }
+    if (!workloadIds().includes(id)) throw new UsageError(`unknown workload "${id}". Workloads: ${workloadIds().join(', ')}`);
+    if (options.steps !== undefined && (options.steps as number) < 5) throw new UsageError('--steps must be at least 5 (median, min and max need them)');
+    const record = runWorkload(id, {
+      warmup: options.warmup as number | undefined,
+      steps: options.steps as number | undefined,
+      batch: options.batch as number | undefined,
+    });
+    if (options.json) {
+      console.log(JSON.stringify(record));
+    } else {
+      const s = record.samplesPerSec;
+      console.log(
+        `${record.workload}: ${s.median.toFixed(1)} samples/s [${s.min.toFixed(1)}–${s.max.toFixed(1)}], ` +
+          `${record.gflopPerStep.toFixed(2)} GFLOP/step, ${record.gflops.toFixed(1)} GFLOP/s (threads ${record.threads.intraOp}/${record.threads.blas ?? '?'})`,
+      );
+    }
+    return 0;
+  },
+};
