@@ -21,16 +21,23 @@ export function constant_(t: Tensor, value: number): Tensor {
   return noGrad(() => t.fill_(value));
 }
 
-/** He/Kaiming uniform with leaky-ReLU slope `a`: bound = gain * sqrt(3 / fan) */
+/**
+ * He/Kaiming uniform with leaky-ReLU slope `a`: bound = sqrt(3) * gain / sqrt(fan), computed in
+ * PyTorch's order so float64 bounds agree to the last bit. Zero-element tensors are left alone
+ * (their fan may be 0), as in PyTorch.
+ */
 export function kaimingUniform_(t: Tensor, a = 0, mode: 'fanIn' | 'fanOut' = 'fanIn', nonlinearity: 'leaky_relu' | 'relu' = 'leaky_relu'): Tensor {
+  if (t.numel === 0) return t;
   const fan = fans(t)[mode];
   const gain = nonlinearity === 'relu' ? Math.SQRT2 : Math.sqrt(2 / (1 + a * a));
-  const bound = gain * Math.sqrt(3 / fan);
+  const std = gain / Math.sqrt(fan);
+  const bound = Math.sqrt(3) * std;
   return uniform_(t, -bound, bound);
 }
 
 /** He/Kaiming normal: std = gain / sqrt(fan); torchvision's ResNet uses fanOut with relu. */
 export function kaimingNormal_(t: Tensor, mode: 'fanIn' | 'fanOut' = 'fanIn', nonlinearity: 'relu' | 'leaky_relu' = 'relu', a = 0): Tensor {
+  if (t.numel === 0) return t;
   const fan = fans(t)[mode];
   const gain = nonlinearity === 'relu' ? Math.SQRT2 : Math.sqrt(2 / (1 + a * a));
   return normal_(t, 0, gain / Math.sqrt(fan));

@@ -114,18 +114,29 @@ export class LayerNorm extends Module {
   }
 }
 
-/** Lookup table (numEmbeddings, dim); int64 ids (...) -> (..., dim). Init N(0, 1), padding row 0. */
+/**
+ * Lookup table (numEmbeddings, dim); int64 ids (...) -> (..., dim). Init N(0, 1), padding row 0.
+ * A negative paddingIdx counts from the end (-1 = last row) and is stored normalised, as PyTorch.
+ */
 export class Embedding extends Module {
   readonly weight: Tensor;
+  readonly paddingIdx: number | null;
   constructor(
     readonly numEmbeddings: number,
     readonly embeddingDim: number,
-    readonly paddingIdx: number | null = null,
+    paddingIdx: number | null = null,
   ) {
     super();
+    if (paddingIdx !== null && !(Number.isInteger(paddingIdx) && paddingIdx >= -numEmbeddings && paddingIdx < numEmbeddings)) {
+      throw new ArgumentError(`Embedding: paddingIdx must be an integer in [-${numEmbeddings}, ${numEmbeddings}), got ${paddingIdx}`);
+    }
+    // aten::embedding reads -1 as "no padding row", so a negative index must not reach it as is.
+    this.paddingIdx = paddingIdx !== null && paddingIdx < 0 ? numEmbeddings + paddingIdx : paddingIdx;
     this.weight = this.param('weight', empty([numEmbeddings, embeddingDim]));
     normal_(this.weight);
-    if (paddingIdx !== null) noGrad(() => this.weight.select(0, paddingIdx).fill_(0));
+    const row = this.paddingIdx;
+    // select() makes a view handle; dispose it (the weight keeps the storage).
+    if (row !== null) noGrad(() => this.weight.select(0, row).fill_(0).dispose());
   }
   forward(ids: Tensor): Tensor {
     return F.embedding(this.weight, ids, this.paddingIdx ?? -1);
