@@ -1,0 +1,141 @@
+// Turning a strategy into an explicit plan for one model: which parameters train, in which group,
+// at which learning rate and weight decay; which parts run in inference mode; and the optimizer
+// groups. The mapping from parameters to groups is total and exclusive, or planning fails.
+import type { Tensor } from '../tensor/index.js';
+import { BatchNorm2d, LayerNorm, Embedding, type Module } from '../nn/index.js';
+import type { ParamGroup } from '../optim/index.js';
+import type { ClassificationModel } from '../models/contract.js';
+import { parameterGroupProblems } from '../models/contract.js';
+import { ConfigError } from '../errors.js';
+import type { ParameterRow, ParameterTotals } from './run-record.js';
+import type { StrategySpec } from './strategies.js';
+
+export type ParameterRole = 'weight' | 'bias' | 'norm' | 'embedding';
+
+export interface AdaptationPlan {
+  strategy: StrategySpec;
+  /** One row per parameter (shared tensors once), in the model's group order. */
+  rows: ParameterRow[];
+  totals: ParameterTotals;
+  /** Groups for the optimizer: only trainable parameters, split by weight-decay role. */
+  optimizerGroups: ParamGroup[];
+  /** Names of the model's groups that train (head last). */
+  trainableGroups: string[];
+  /** Only the head trains: the backbone's output can be computed once and cached. */
+  headOnly: boolean;
+  /** Qualified names of modules that run in inference mode during training (frozen subtrees). */
+  inferenceModules: string[];
+  /** Removes the train-mode hook this plan installed. */
+  release(): void;
+}
+
+/** Roles decide weight decay: biases and normalisation parameters get none (transformers#4962). */
+function parameterRoles(model: Module): Map<Tensor, ParameterRole> {
+  const roles = new Map<Tensor, ParameterRole>();
+  for (const [, m] of model.namedModules()) {
+    const role: ParameterRole | null = m instanceof BatchNorm2d || m instanceof LayerNorm ? 'norm' : m instanceof Embedding ? 'embedding' : null;
+    if (role === null) continue;
+    for (const [, t] of m.namedParameters()) if (!roles.has(t)) roles.set(t, role);
+  }
+  for (const [name, t] of model.namedParameters()) if (!roles.has(t)) roles.set(t, name.endsWith('bias') ? 'bias' : 'weight');
+  return roles;
+}
+
+function decays(role: ParameterRole): boolean {
+  return role === 'weight' || role === 'embedding';
+}
+
+/**
+ * Applies `spec` to `model`: sets requires-grad on exactly the planned parameters, installs the
+ * BatchNorm/inference-mode policy (re-applied on every train()), and returns the plan.
+ */
+export function planAdaptation(model: ClassificationModel, spec: StrategySpec): AdaptationPlan {
+  const problems = parameterGroupProblems(model);
+  if (problems.length) throw new ConfigError(`${model.arch}: its parameter groups are not a partition of its parameters:\n  ${problems.join('\n  ')}`);
+  const groups = model.parameterGroups();
+  const head = groups[groups.length - 1];
+  if (head === undefined || head.name !== 'head') {
+    throw new ConfigError(`${model.arch}: the last parameter group must be the head (got ${head?.name ?? 'none'}); the transfer contract lists groups input to output`);
+  }
+  const backbone = groups.slice(0, -1);
+  let firstTrainable: number; // index into groups
+  switch (spec.trainable.kind) {
+    case 'head':
+      firstTrainable = groups.length - 1;
+      break;
+    case 'all':
+      firstTrainable = 0;
+      break;
+    case 'last':
+      if (spec.trainable.k > backbone.length) {
+        throw new ConfigError(
+          `${spec.name}: cannot unfreeze the last ${spec.trainable.k} groups of ${model.arch}: it has ${backbone.length} backbone groups (${backbone.map((g) => g.name).join(', ')})`,
+        );
+      }
+      firstTrainable = backbone.length - spec.trainable.k;
+      break;
+  }
+
+  const roles = parameterRoles(model);
+  const rows: ParameterRow[] = [];
+  const optimizerGroups: ParamGroup[] = [];
+  const trainableSet = new Set<Tensor>();
+  groups.forEach((g, i) => {
+    const trains = i >= firstTrainable;
+    const distance = groups.length - 1 - i; // 0 for the head, 1 right below it, ...
+    let lr: number | null = null;
+    if (trains) {
+      if (distance === 0) lr = spec.lr.head;
+      else lr = (spec.lr.backbone ?? spec.lr.head) * Math.pow(spec.lr.layerDecay ?? 1, distance - 1);
+    }
+    const decayParams: [string, Tensor][] = [];
+    const plainParams: [string, Tensor][] = [];
+    for (const [name, t] of g.params) {
+      const role = roles.get(t)!;
+      const wd = trains ? (decays(role) ? spec.weightDecay : 0) : null;
+      rows.push({ name, group: g.name, trainable: trains, lr, weightDecay: wd, numel: t.numel, role });
+      t.requiresGrad_(trains);
+      if (trains) {
+        trainableSet.add(t);
+        (decays(role) ? decayParams : plainParams).push([name, t]);
+      }
+    }
+    if (trains && lr !== null) {
+      if (decayParams.length) optimizerGroups.push({ name: g.name, params: decayParams, lr, weightDecay: spec.weightDecay });
+      if (plainParams.length) optimizerGroups.push({ name: `${g.name}/no_decay`, params: plainParams, lr, weightDecay: 0 });
+    }
+  });
+
+  // Frozen subtrees: modules all of whose parameters are frozen, taken maximal (a frozen layer,
+  // not each of its children). Under the 'frozen' policy they run as at inference (BatchNorm on
+  // running statistics, dropout off), which also makes their outputs cacheable.
+  const inference: [string, Module][] = [];
+  if (spec.batchNorm === 'frozen' && firstTrainable > 0) {
+    const covered = (name: string): boolean => inference.some(([p]) => p === '' || name === p || name.startsWith(`${p}.`));
+    for (const [name, m] of model.namedModules()) {
+      if (name === '' || covered(name)) continue;
+      const params = m.namedParameters();
+      if (params.length > 0 && params.every(([, t]) => !trainableSet.has(t))) inference.push([name, m]);
+    }
+  }
+  const applyPolicy = (_: Module, training: boolean): void => {
+    if (!training) return;
+    for (const [, m] of inference) for (const [, d] of m.namedModules()) d.setOwnTraining(false);
+  };
+  const release = model.onModeChange(applyPolicy);
+  applyPolicy(model, model.training);
+
+  const trainable = rows.filter((r) => r.trainable).reduce((n, r) => n + r.numel, 0);
+  const frozen = rows.filter((r) => !r.trainable).reduce((n, r) => n + r.numel, 0);
+  const buffers = model.namedBuffers().reduce((n, [, t]) => n + t.numel, 0);
+  return {
+    strategy: spec,
+    rows,
+    totals: { trainable, frozen, buffers, total: trainable + frozen },
+    optimizerGroups,
+    trainableGroups: groups.slice(firstTrainable).map((g) => g.name),
+    headOnly: firstTrainable === groups.length - 1,
+    inferenceModules: inference.map(([n]) => n),
+    release,
+  };
+}

@@ -1,0 +1,30 @@
+// Predictions of a model on a split, in inference mode, batch by batch.
+import { noGrad, type Tensor } from '../tensor/index.js';
+import type { ClassificationModel, ModelInput } from '../models/contract.js';
+import { forEachBatch, type ExampleTable } from '../data/example-table.js';
+import type { Predictions } from '../evaluate/types.js';
+
+/**
+ * Argmax predictions for every example of `table`. `forward` maps a batch of the table's inputs
+ * to logits (the whole model, or the head alone on cached features).
+ */
+export function predictTable(model: ClassificationModel, table: ExampleTable, batchSize: number, forward: (x: ModelInput) => Tensor = (x) => model.forward(x)): Predictions {
+  const wasTraining = model.training;
+  model.eval();
+  const predictions: number[] = [];
+  noGrad(() =>
+    forEachBatch(table.size, batchSize, (idx) => {
+      const logits = forward(table.take(idx));
+      for (const p of logits.argmax(1).toArray()) predictions.push(p);
+    }),
+  );
+  model.train(wasTraining);
+  return { ids: [...table.ids], labels: table.labels.toArray(), predictions };
+}
+
+/** Fraction of correct predictions. */
+export function accuracyOf(p: Predictions): number {
+  let correct = 0;
+  for (let i = 0; i < p.labels.length; i++) if (p.labels[i] === p.predictions[i]) correct++;
+  return p.labels.length ? correct / p.labels.length : 0;
+}

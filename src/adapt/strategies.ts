@@ -1,0 +1,115 @@
+// Adaptation strategies as data over the model's named parameter groups. Nothing here knows
+// whether the model is a ResNet or a BERT: a strategy says which groups train, at what learning
+// rate, with which weight-decay and BatchNorm policy, and the contract's parameterGroups() (input
+// to output, head last) supplies the groups.
+import { ConfigError } from '../errors.js';
+import type { BatchNormPolicy, StrategyName } from './types.js';
+import { STRATEGY_NAMES } from './types.js';
+
+export interface LearningRatePlan {
+  /** Learning rate of the new head. */
+  head: number;
+  /** Learning rate of trainable backbone groups; null when no backbone group trains. */
+  backbone: number | null;
+  /**
+   * Layer-wise decay: the trainable backbone group at distance d below the head gets
+   * backbone * layerDecay^(d-1). null = the same backbone lr for every group.
+   */
+  layerDecay: number | null;
+}
+
+export interface StrategySpec {
+  name: StrategyName;
+  /** Where the backbone weights come from: the pretrained checkpoint, or a fresh random init. */
+  init: 'pretrained' | 'random';
+  /** Which backbone groups train besides the head: none, the last k, or all. */
+  trainable: { kind: 'head' } | { kind: 'last'; k: number } | { kind: 'all' };
+  lr: LearningRatePlan;
+  /** Decoupled weight decay for weights and embeddings; biases and norm parameters get none. */
+  weightDecay: number;
+  /** How BatchNorm layers in frozen groups behave (trainable groups always train normally). */
+  batchNorm: BatchNormPolicy;
+  /** One line for reports: why this strategy exists. */
+  description: string;
+}
+
+export interface StrategyOptions {
+  headLr?: number;
+  backboneLr?: number;
+  layerDecay?: number | null;
+  partialK?: number;
+  weightDecay?: number;
+  batchNorm?: BatchNormPolicy;
+}
+
+/**
+ * The four depths of the learning track, from cheapest to most expensive to train:
+ * frozen < partial_unfreeze < full_finetune ≈ scratch (scratch trains everything from random init).
+ */
+export function defineStrategy(name: StrategyName, o: StrategyOptions = {}): StrategySpec {
+  const headLr = o.headLr ?? 1e-3;
+  const backboneLr = o.backboneLr ?? headLr / 10;
+  const weightDecay = o.weightDecay ?? 0.01;
+  const check = (what: string, v: number): void => {
+    if (!(v > 0 && Number.isFinite(v))) throw new ConfigError(`strategy ${name}: ${what} must be a positive number, got ${v}`);
+  };
+  check('head learning rate', headLr);
+  check('backbone learning rate', backboneLr);
+  if (o.layerDecay != null && !(o.layerDecay > 0 && o.layerDecay <= 1)) {
+    throw new ConfigError(`strategy ${name}: layer decay must be in (0, 1], got ${o.layerDecay}`);
+  }
+  switch (name) {
+    case 'scratch':
+      return {
+        name,
+        init: 'random',
+        trainable: { kind: 'all' },
+        // From random init there is nothing to protect: every group learns at the head's rate.
+        lr: { head: headLr, backbone: headLr, layerDecay: null },
+        weightDecay,
+        batchNorm: 'train',
+        description: 'same architecture, random init, everything trainable: what the target data alone can do',
+      };
+    case 'frozen':
+      return {
+        name,
+        init: 'pretrained',
+        trainable: { kind: 'head' },
+        lr: { head: headLr, backbone: null, layerDecay: null },
+        weightDecay,
+        batchNorm: o.batchNorm ?? 'frozen',
+        description: 'pretrained backbone fixed (BatchNorm in inference mode), only the new head trains: a linear probe',
+      };
+    case 'partial_unfreeze': {
+      const k = o.partialK ?? 1;
+      if (!Number.isInteger(k) || k < 1) throw new ConfigError(`strategy partial_unfreeze: k (groups to unfreeze) must be an integer >= 1, got ${k}`);
+      return {
+        name,
+        init: 'pretrained',
+        trainable: { kind: 'last', k },
+        lr: { head: headLr, backbone: backboneLr, layerDecay: o.layerDecay ?? null },
+        weightDecay,
+        batchNorm: o.batchNorm ?? 'frozen',
+        description: `head plus the last ${k} backbone group${k === 1 ? '' : 's'} train; the rest stays pretrained and fixed`,
+      };
+    }
+    case 'full_finetune':
+      return {
+        name,
+        init: 'pretrained',
+        trainable: { kind: 'all' },
+        lr: { head: headLr, backbone: backboneLr, layerDecay: o.layerDecay ?? null },
+        weightDecay,
+        batchNorm: 'train',
+        description: 'everything trains from the pretrained weights; the backbone at a lower learning rate than the new head',
+      };
+    default:
+      throw new ConfigError(`unknown strategy "${String(name)}"; strategies: ${STRATEGY_NAMES.join(', ')}`);
+  }
+}
+
+export function parseStrategyNames(names: readonly string[]): StrategyName[] {
+  const bad = names.filter((n) => !(STRATEGY_NAMES as readonly string[]).includes(n));
+  if (bad.length) throw new ConfigError(`unknown strateg${bad.length > 1 ? 'ies' : 'y'} ${bad.join(', ')}; choose from ${STRATEGY_NAMES.join(', ')}`);
+  return [...new Set(names)] as StrategyName[];
+}

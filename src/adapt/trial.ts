@@ -1,0 +1,182 @@
+// One trial: one strategy, one seed, the same data and budget as every other trial. It plans the
+// adaptation, trains with the planned parameter groups, selects the epoch with the best
+// validation accuracy, audits what stayed frozen, evaluates, and measures what it cost.
+import { Tensor, F, tidy, keep, noGrad, manualSeed, randperm, countMacs, memoryStats, resetPeakMemory } from '../tensor/index.js';
+import { AdamW, LrScheduler, cosine } from '../optim/index.js';
+import type { ClassificationModel, ModelInput } from '../models/contract.js';
+import { featureTable, type ExampleTable } from '../data/example-table.js';
+import { splitMetrics } from '../evaluate/metrics.js';
+import { planAdaptation, type AdaptationPlan } from './plan.js';
+import { takeChecksums, auditFreeze, fixedTensorNames } from './audit.js';
+import type { FeatureCache } from './feature-cache.js';
+import { predictTable, accuracyOf } from './predict.js';
+import type { StrategySpec } from './strategies.js';
+import type { Modality } from './types.js';
+import type { LearningCurvePoint, TrialRecord } from './run-record.js';
+
+export interface TrialData {
+  train: ExampleTable;
+  validation: ExampleTable;
+  test: ExampleTable;
+}
+
+export interface TrialProgress {
+  epoch: number;
+  epochs: number;
+  step: number;
+  stepsPerEpoch: number;
+}
+
+export interface TrialSetup {
+  modality: Modality;
+  strategy: StrategySpec;
+  seed: number;
+  /** A model with the pretrained backbone (or random init) and a new head for numClasses, seeded. */
+  buildModel(init: 'pretrained' | 'random', seed: number): ClassificationModel;
+  /** Identifies the pretrained backbone, so cached features are shared only where valid. */
+  backboneKey: string;
+  data: TrialData;
+  numClasses: number;
+  epochs: number;
+  batchSize: number;
+  /** Warm-up steps as a fraction of all steps, before the cosine decay. */
+  warmupFraction?: number;
+  featureCache: FeatureCache;
+  onProgress?(p: TrialProgress): void;
+}
+
+/** Copies of the tensors training may change, to restore the best epoch. */
+function snapshotMutable(model: ClassificationModel, plan: AdaptationPlan): Map<string, Tensor> {
+  const fixed = fixedTensorNames(model, plan);
+  const out = new Map<string, Tensor>();
+  noGrad(() => {
+    for (const [name, t] of [...model.namedParameters(), ...model.namedBuffers()]) if (!fixed.has(name)) out.set(name, keep(t.detach().clone()));
+  });
+  return out;
+}
+
+function restore(model: ClassificationModel, saved: Map<string, Tensor>): void {
+  const own = new Map([...model.namedParameters(), ...model.namedBuffers()]);
+  noGrad(() => {
+    for (const [name, t] of saved) own.get(name)!.copy_(t);
+  });
+}
+
+function disposeAll(m: Map<string, Tensor> | null): void {
+  if (m) for (const t of m.values()) t.dispose();
+}
+
+export function runTrial(setup: TrialSetup): TrialRecord {
+  const { strategy, seed, data, batchSize, epochs } = setup;
+  manualSeed(seed);
+  const model = setup.buildModel(strategy.init, seed);
+  const plan = planAdaptation(model, strategy);
+  try {
+    return train(setup, model, plan);
+  } finally {
+    plan.release();
+    model.dispose();
+  }
+
+  function train(s: TrialSetup, model: ClassificationModel, plan: AdaptationPlan): TrialRecord {
+    const before = takeChecksums(model);
+    resetPeakMemory();
+    const t0 = performance.now();
+
+    // A head on a backbone that runs as at inference can train on cached features.
+    const cached = plan.headOnly && strategy.batchNorm === 'frozen';
+    let extractionFlops = 0;
+    let tables: TrialData = data;
+    if (cached) {
+      const get = (split: 'train' | 'validation' | 'test'): ExampleTable => {
+        const entry = s.featureCache.get(s.backboneKey, split, model, data[split], Math.max(batchSize, 256));
+        if (split === 'train') extractionFlops = entry.flops;
+        return featureTable(entry.features, data[split].labels, data[split].ids);
+      };
+      tables = { train: get('train'), validation: get('validation'), test: get('test') };
+    }
+    const forward = (x: ModelInput): Tensor => (cached ? model.forwardHead(x as Tensor) : model.forward(x));
+
+    const optimizer = new AdamW(plan.optimizerGroups, { lr: strategy.lr.head });
+    const stepsPerEpoch = Math.ceil(tables.train.size / batchSize);
+    const totalSteps = stepsPerEpoch * epochs;
+    const scheduler = new LrScheduler(optimizer, cosine({ totalSteps, warmupSteps: Math.round(totalSteps * (s.warmupFraction ?? 0.1)) }));
+
+    const curve: LearningCurvePoint[] = [];
+    let best: { epoch: number; accuracy: number; state: Map<string, Tensor> | null } = { epoch: 0, accuracy: -1, state: null };
+    let trainMacs = 0;
+    let trainSeconds = 0;
+    manualSeed(seed);
+    for (let epoch = 1; epoch <= epochs; epoch++) {
+      model.train();
+      const e0 = performance.now();
+      const order = randperm(tables.train.size);
+      let lossSum = 0;
+      const { macs } = countMacs(() => {
+        for (let step = 0; step < stepsPerEpoch; step++) {
+          lossSum += tidy(() => {
+            const idx = order.slice(0, step * batchSize, Math.min(tables.train.size, (step + 1) * batchSize));
+            optimizer.zeroGrad();
+            const loss = F.crossEntropy(forward(tables.train.take(idx)), tables.train.labels.indexSelect(0, idx));
+            loss.backward();
+            optimizer.step();
+            scheduler.step();
+            return loss.item();
+          });
+          s.onProgress?.({ epoch, epochs, step: step + 1, stepsPerEpoch });
+        }
+      });
+      order.dispose();
+      trainMacs += macs.forward + macs.backward;
+      trainSeconds += (performance.now() - e0) / 1000;
+      const valAcc = accuracyOf(predictTable(model, tables.validation, 256, forward));
+      curve.push({ epoch, trainLoss: lossSum / stepsPerEpoch, validationAccuracy: valAcc });
+      if (valAcc > best.accuracy) {
+        disposeAll(best.state);
+        best = { epoch, accuracy: valAcc, state: snapshotMutable(model, plan) };
+      }
+    }
+    if (best.state) restore(model, best.state);
+    disposeAll(best.state);
+    optimizer.dispose();
+
+    const audit = auditFreeze(model, plan, before);
+    const validation = predictTable(model, tables.validation, 256, forward);
+    const test = predictTable(model, tables.test, 256, forward);
+    const wallSeconds = (performance.now() - t0) / 1000;
+    const fixed = fixedTensorNames(model, plan);
+    const storedBytes = [...model.namedParameters(), ...model.namedBuffers()]
+      .filter(([name]) => !fixed.has(name))
+      .reduce((n, [, t]) => n + t.nbytes, 0);
+    return {
+      modality: s.modality,
+      strategy: strategy.name,
+      seed,
+      config: {
+        epochs,
+        steps: totalSteps,
+        batchSize,
+        headLr: strategy.lr.head,
+        backboneLr: plan.trainableGroups.length > 1 ? strategy.lr.backbone : null,
+        layerDecay: strategy.lr.layerDecay,
+        batchNorm: strategy.batchNorm,
+        partialK: strategy.trainable.kind === 'last' ? strategy.trainable.k : null,
+      },
+      groups: plan.rows,
+      totals: plan.totals,
+      audit,
+      selectedEpoch: best.epoch,
+      curve,
+      metrics: { validation: splitMetrics(validation, s.numClasses), test: splitMetrics(test, s.numClasses) },
+      predictions: { validation, test },
+      cost: {
+        wallSeconds,
+        samplesPerSec: (tables.train.size * epochs) / Math.max(trainSeconds, 1e-9),
+        trainFlops: 2 * trainMacs + extractionFlops,
+        peakNativeBytes: memoryStats().peakNativeBytes,
+        storedBytes,
+        trainableParams: plan.totals.trainable,
+      },
+    };
+  }
+}

@@ -1,0 +1,92 @@
+// An ExampleTable holds one split as tensors, ready for batching: the model inputs, int64
+// labels and the example ids. Trials index it by example number, so the same code batches
+// images and token sequences.
+import { Tensor, fromTypedArray, tidy } from '../tensor/index.js';
+import type { ModelInput, BertInput } from '../models/contract.js';
+import { ArgumentError } from '../errors.js';
+
+export interface ExampleTable {
+  readonly size: number;
+  readonly ids: readonly string[];
+  /** (N) int64 class indices. */
+  readonly labels: Tensor;
+  /** The model input for the examples at `index` ((B) int64), as new tensors. */
+  take(index: Tensor): ModelInput;
+  dispose(): void;
+}
+
+function labelTensor(labels: readonly number[]): Tensor {
+  return fromTypedArray(BigInt64Array.from(labels, (v) => BigInt(v)), [labels.length], 'int64');
+}
+
+function checkSizes(what: string, n: number, ids: readonly string[], labels: readonly number[]): void {
+  if (ids.length !== n || labels.length !== n) {
+    throw new ArgumentError(`${what}: ${n} inputs but ${ids.length} ids and ${labels.length} labels; they must match`);
+  }
+}
+
+/** Images (N, C, H, W) float32, already normalised. Takes ownership of `images`. */
+export function imageTable(images: Tensor, labels: readonly number[], ids: readonly string[]): ExampleTable {
+  const n = images.size(0);
+  checkSizes('imageTable', n, ids, labels);
+  const labelT = labelTensor(labels);
+  return {
+    size: n,
+    ids,
+    labels: labelT,
+    take: (index) => images.indexSelect(0, index),
+    dispose: () => {
+      images.dispose();
+      labelT.dispose();
+    },
+  };
+}
+
+/** Token batches (N, T) int64 each. Takes ownership of the tensors. */
+export function tokenTable(input: Required<BertInput>, labels: readonly number[], ids: readonly string[]): ExampleTable {
+  const n = input.inputIds.size(0);
+  checkSizes('tokenTable', n, ids, labels);
+  const labelT = labelTensor(labels);
+  return {
+    size: n,
+    ids,
+    labels: labelT,
+    take: (index) => ({
+      inputIds: input.inputIds.indexSelect(0, index),
+      attentionMask: input.attentionMask.indexSelect(0, index),
+      tokenTypeIds: input.tokenTypeIds.indexSelect(0, index),
+    }),
+    dispose: () => {
+      input.inputIds.dispose();
+      input.attentionMask.dispose();
+      input.tokenTypeIds.dispose();
+      labelT.dispose();
+    },
+  };
+}
+
+/** A table of precomputed features (N, D): the input of a head trained on a frozen backbone. */
+export function featureTable(features: Tensor, labels: Tensor, ids: readonly string[]): ExampleTable {
+  return {
+    size: features.size(0),
+    ids,
+    labels,
+    take: (index) => features.indexSelect(0, index),
+    dispose: () => undefined, // owned by the feature cache
+  };
+}
+
+/** Runs `fn` over consecutive batches of `size` examples; returns fn's results in order. */
+export function forEachBatch<T>(n: number, size: number, fn: (index: Tensor, start: number) => T): T[] {
+  const out: T[] = [];
+  for (let start = 0; start < n; start += size) {
+    const end = Math.min(n, start + size);
+    out.push(
+      tidy(() => {
+        const idx = fromTypedArray(BigInt64Array.from({ length: end - start }, (_, i) => BigInt(start + i)), [end - start], 'int64');
+        return fn(idx, start);
+      }),
+    );
+  }
+  return out;
+}
