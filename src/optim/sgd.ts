@@ -1,0 +1,72 @@
+// Stochastic gradient descent with PyTorch's semantics (torch.optim.SGD, dampening 0):
+//
+//   d = grad + weightDecay * p                      (L2 decay folded into the gradient)
+//   buf = d on the first update, else momentum * buf + d
+//   d = nesterov ? d + momentum * buf : buf         (when momentum > 0)
+//   p -= lr * d
+import { Tensor } from '../tensor/index.js';
+import { ArgumentError } from '../errors.js';
+import { Optimizer, type BaseOptions, type GroupStep, type OptionKey, type OptimizerSettings, type ParamEntry, type ParamGroup } from './optimizer.js';
+import { checkKnown, flag, nonNegative } from './options.js';
+
+export interface SGDOptions extends BaseOptions {
+  momentum: number;
+  nesterov: boolean;
+}
+
+export type SGDDefaults = Partial<SGDOptions> & OptimizerSettings;
+
+const KEYS: readonly OptionKey[] = ['lr', 'weightDecay', 'momentum', 'nesterov'];
+
+export class SGD extends Optimizer<SGDOptions> {
+  /** `groups`: ParamGroup[] (or Tensor[] for one group); `defaults` fill options the groups leave out. */
+  constructor(groups: readonly ParamGroup[] | readonly ParamEntry[], defaults: SGDDefaults = {}) {
+    super('SGD', groups, defaults);
+  }
+
+  protected get slotNames(): readonly string[] {
+    return ['momentum_buffer'];
+  }
+
+  protected resolveOptions(given: Partial<Record<OptionKey, unknown>>, where: string): SGDOptions {
+    checkKnown(given, KEYS, 'SGD', where);
+    const options: SGDOptions = {
+      lr: nonNegative(given, 'lr', undefined, where),
+      weightDecay: nonNegative(given, 'weightDecay', 0, where),
+      momentum: nonNegative(given, 'momentum', 0, where),
+      nesterov: flag(given, 'nesterov', false, where),
+    };
+    if (options.nesterov && options.momentum === 0) throw new ArgumentError(`${where}: nesterov needs momentum > 0`);
+    return options;
+  }
+
+  protected slotsHeld(options: SGDOptions, steps: number): readonly string[] {
+    return options.momentum > 0 && steps > 0 ? ['momentum_buffer'] : [];
+  }
+
+  protected updateGroup(s: GroupStep<SGDOptions>): void {
+    const { lr, weightDecay, momentum, nesterov } = s.options;
+    const { ops, params } = s;
+    // d: new tensors when decay applies (the grads themselves must stay untouched)
+    let d: readonly Tensor[] = weightDecay !== 0 ? ops.add(s.grads, params, weightDecay) : s.grads;
+    if (momentum !== 0) {
+      const bufs = s.slot('momentum_buffer');
+      const old: Tensor[] = [];
+      const oldD: Tensor[] = [];
+      bufs.forEach((b, i) => {
+        if (b === undefined) s.setSlot('momentum_buffer', i, d[i].clone()); // first update: buf = d
+        else {
+          old.push(b);
+          oldD.push(d[i]);
+        }
+      });
+      if (old.length > 0) {
+        ops.mul_(old, momentum);
+        ops.add_(old, oldD, 1); // 1 - dampening
+      }
+      const buf = s.slot('momentum_buffer') as Tensor[];
+      d = nesterov ? ops.add(d, buf, momentum) : buf;
+    }
+    ops.add_(params, d, -lr);
+  }
+}
