@@ -25,6 +25,20 @@ export interface LabeledDataset<R extends { id: string; label: number }> {
   records: R[];
   /** sha256 over the records' ids, labels and contents, so runs can prove which data they used. */
   contentHash: string;
+  /** What the loader skipped or noticed in its source (absent when the loader has nothing to say). */
+  report?: LoadReport;
+}
+
+/** A loader's account of its source, for reports: what it read, what it skipped and why. */
+export interface LoadReport {
+  /** Entries found in the source, valid or not. */
+  entriesRead: number;
+  /** Entries left out as invalid. */
+  skipped: number;
+  /** One line per skipped entry (or group of entries), saying where it was and what was wrong. */
+  skippedDetails: string[];
+  /** Other facts worth reporting (duplicates, class imbalance, ...). */
+  notes: string[];
 }
 
 export interface DataSplit<R> {
