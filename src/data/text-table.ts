@@ -1,0 +1,162 @@
+// Labeled text from a table file: CSV with a header row (parsed by csv-parse, so quoted fields may
+// hold commas, doubled quotes and line breaks) or JSONL (one JSON object per line).
+//
+// Labels are class names. Without an explicit `classNames` list, the classes are the distinct
+// labels sorted in plain code-unit order ("neg" < "pos"; "B" < "a"), except that when every label
+// is a non-negative integer ("0", "1", "10") they are sorted numerically, so a file already using
+// class indices 0..K-1 keeps them. An explicit list fixes the order (and rejects other labels).
+import { existsSync, readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { DataError } from '../errors.js';
+import { compareIds, datasetContentHash } from './hash.js';
+import type { LabeledDataset, TextRecord } from './types.js';
+
+export interface TextTableOptions {
+  /** Column (CSV) or field (JSONL) holding the text. Default "text". */
+  textColumn?: string;
+  /** Column or field holding the class name. Default "label". */
+  labelColumn?: string;
+  /** Column or field with a unique id per row; default ids are "row-<n>" (n = 1-based data row). */
+  idColumn?: string;
+  /** The classes in index order; labels outside it are an error. Default: sorted distinct labels. */
+  classNames?: readonly string[];
+  /** Default from the extension: .csv -> csv, .jsonl/.ndjson -> jsonl. */
+  format?: 'csv' | 'jsonl';
+  /** Dataset name; default the path. */
+  name?: string;
+}
+
+/** One row before validation, with where it came from for messages. */
+interface RawRow {
+  text: unknown;
+  label: unknown;
+  id: unknown;
+  where: string;
+}
+
+export function readTextTable(path: string, options: TextTableOptions = {}): LabeledDataset<TextRecord> {
+  if (!existsSync(path)) throw new DataError(`text table not found: ${path} (working directory ${process.cwd()}). Check the path.`);
+  const format = options.format ?? formatFromExtension(path);
+  const columns = { text: options.textColumn ?? 'text', label: options.labelColumn ?? 'label', id: options.idColumn };
+  const content = readFileSync(path, 'utf8');
+  const rows = format === 'csv' ? csvRows(path, content, columns) : jsonlRows(path, content, columns);
+  if (rows.length === 0) throw new DataError(`${path} has no data rows; expected a header and at least one row (CSV) or one JSON object per line (JSONL).`);
+  return buildDataset(path, rows, columns, options);
+}
+
+function formatFromExtension(path: string): 'csv' | 'jsonl' {
+  const ext = extname(path).toLowerCase();
+  if (ext === '.csv') return 'csv';
+  if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
+  throw new DataError(`${path}: cannot tell the format from the extension "${ext}"; expected .csv, .jsonl or .ndjson, or pass format: 'csv' | 'jsonl'.`);
+}
+
+type Columns = { text: string; label: string; id?: string };
+
+function missingColumnMessage(path: string, column: string, role: string, found: readonly string[], where: string): string {
+  const near = found.find((c) => c.trim().toLowerCase() === column.toLowerCase());
+  return (
+    `${path}: ${where} has no ${role} column "${column}"; columns found: ${found.map((c) => JSON.stringify(c)).join(', ') || '(none)'}. ` +
+    (near !== undefined ? `Did you mean ${JSON.stringify(near)}? ` : '') +
+    `Pass ${role}Column to name the right one.`
+  );
+}
+
+function csvRows(path: string, content: string, columns: Columns): RawRow[] {
+  let parsed: { record: string[]; info: { lines: number } }[];
+  try {
+    parsed = parseCsv(content, { bom: true, info: true, skip_empty_lines: true }) as unknown as { record: string[]; info: { lines: number } }[];
+  } catch (e) {
+    throw new DataError(`${path} is not valid CSV: ${(e as Error).message}. Quote fields that contain commas, quotes (doubled inside quotes) or line breaks.`);
+  }
+  if (parsed.length === 0) return [];
+  const header = parsed[0].record;
+  const index = (name: string, role: string): number => {
+    const i = header.indexOf(name);
+    if (i < 0) throw new DataError(missingColumnMessage(path, name, role, header, 'the header'));
+    return i;
+  };
+  const ti = index(columns.text, 'text');
+  const li = index(columns.label, 'label');
+  const ii = columns.id === undefined ? -1 : index(columns.id, 'id');
+  return parsed.slice(1).map(({ record, info }, r) => ({
+    text: record[ti],
+    label: record[li],
+    id: ii < 0 ? undefined : record[ii],
+    where: `row ${r + 1} (ending on line ${info.lines})`,
+  }));
+}
+
+function jsonlRows(path: string, content: string, columns: Columns): RawRow[] {
+  const rows: RawRow[] = [];
+  const lines = content.replace(/^\uFEFF/, '').split(/\r?\n/);
+  lines.forEach((line, i) => {
+    if (line.trim() === '') return;
+    const where = `line ${i + 1}`;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (e) {
+      throw new DataError(`${path}: ${where} is not valid JSON (${(e as Error).message}); JSONL needs one JSON object per line.`);
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      throw new DataError(`${path}: ${where} is ${Array.isArray(value) ? 'an array' : JSON.stringify(value)}, expected a JSON object like {"${columns.text}": "...", "${columns.label}": "..."}.`);
+    }
+    const obj = value as Record<string, unknown>;
+    for (const [name, role] of [[columns.text, 'text'], [columns.label, 'label'], ...(columns.id === undefined ? [] : [[columns.id, 'id']])] as const) {
+      if (!(name in obj)) throw new DataError(missingColumnMessage(path, name, role, Object.keys(obj), where));
+    }
+    rows.push({ text: obj[columns.text], label: obj[columns.label], id: columns.id === undefined ? undefined : obj[columns.id], where });
+  });
+  return rows;
+}
+
+/** Sorted distinct class names: numerically when all are non-negative integers, else code-unit order. */
+export function sortClassNames(names: Iterable<string>): string[] {
+  const unique = [...new Set(names)];
+  if (unique.every((n) => /^(0|[1-9][0-9]*)$/.test(n))) return unique.sort((a, b) => Number(a) - Number(b));
+  return unique.sort(compareIds);
+}
+
+function buildDataset(path: string, rows: RawRow[], columns: Columns, options: TextTableOptions): LabeledDataset<TextRecord> {
+  const labels = rows.map((row) => {
+    const ok = (typeof row.label === 'string' && row.label.trim() !== '') || (typeof row.label === 'number' && Number.isFinite(row.label));
+    if (!ok) throw new DataError(`${path}: ${row.where}: empty or invalid label in "${columns.label}" (found ${JSON.stringify(row.label)}); every row needs a class name.`);
+    return String(row.label).trim();
+  });
+  const classNames = options.classNames ? [...options.classNames] : sortClassNames(labels);
+  if (new Set(classNames).size !== classNames.length) throw new DataError(`${path}: classNames has duplicates: ${classNames.join(', ')}.`);
+  const classIndex = new Map(classNames.map((c, i) => [c, i]));
+  const counts = new Array<number>(classNames.length).fill(0);
+  const records: TextRecord[] = rows.map((row, r) => {
+    if (typeof row.text !== 'string' || row.text.trim() === '') {
+      throw new DataError(`${path}: ${row.where}: empty text in "${columns.text}" (found ${JSON.stringify(row.text)}); every row needs non-empty text. Remove or fill the row.`);
+    }
+    const label = classIndex.get(labels[r]);
+    if (label === undefined) {
+      throw new DataError(`${path}: ${row.where}: label "${labels[r]}" is not one of the classes ${classNames.join(', ')}. Add it to classNames or fix the row.`);
+    }
+    counts[label]++;
+    let id = `row-${r + 1}`;
+    if (columns.id !== undefined) {
+      if ((typeof row.id !== 'string' && typeof row.id !== 'number') || String(row.id).trim() === '') {
+        throw new DataError(`${path}: ${row.where}: empty id in "${columns.id}" (found ${JSON.stringify(row.id)}).`);
+      }
+      id = String(row.id);
+    }
+    return { id, label, text: row.text };
+  });
+  return {
+    name: options.name ?? path,
+    classNames,
+    records,
+    contentHash: datasetContentHash(classNames, records),
+    report: {
+      entriesRead: rows.length,
+      skipped: 0,
+      skippedDetails: [],
+      notes: [`examples per class: ${classNames.map((c, i) => `${c} ${counts[i]}`).join(', ')}`],
+    },
+  };
+}
