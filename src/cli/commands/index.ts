@@ -1,5 +1,7 @@
 // Every command of the CLI, in the order `adaptlab --help` lists them.
 import type { CommandSpec } from '../options.js';
 import { benchCommand } from './bench.js';
+import { labCommand } from './lab.js';
+import { pretrainCommand } from './pretrain.js';
 
-export const COMMANDS: CommandSpec[] = [benchCommand];
+export const COMMANDS: CommandSpec[] = [labCommand, pretrainCommand, benchCommand];

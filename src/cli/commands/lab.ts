@@ -1,0 +1,92 @@
+// `adaptlab lab`: every adaptation depth on the same data and budget, over several seeds, for
+// one or both modalities; writes the run directory and prints each modality's recommendation.
+import { UsageError } from '../../errors.js';
+import { STRATEGY_NAMES, type Modality } from '../../adapt/types.js';
+import { parseStrategyNames } from '../../adapt/strategies.js';
+import { DEFAULT_LAB_OPTIONS, type LabOptions } from '../../lab/options.js';
+import type { CommandSpec, ParsedOptions } from '../options.js';
+import { LabProgress } from '../lab-progress.js';
+
+function seedsFrom(raw: string[] | undefined): number[] {
+  if (raw === undefined) return DEFAULT_LAB_OPTIONS.seeds;
+  // "--seeds 5" means five seeds 0..4; "--seeds 3,7,11" lists them.
+  const nums = raw.map(Number);
+  if (nums.some((n) => !Number.isInteger(n) || n < 0)) throw new UsageError(`--seeds expects a count or a list of non-negative integers, got ${raw.join(',')}`);
+  const seeds = nums.length === 1 ? Array.from({ length: nums[0] }, (_, i) => i) : nums;
+  if (seeds.length < 2) throw new UsageError('--seeds: at least 2 seeds are needed for a spread and a confidence interval (default 3)');
+  if (new Set(seeds).size !== seeds.length) throw new UsageError(`--seeds lists a seed twice: ${raw.join(',')}`);
+  return seeds;
+}
+
+export function labOptionsFrom(o: ParsedOptions): LabOptions {
+  const modality = o.modality as string;
+  const modalities: Modality[] = modality === 'both' ? ['vision', 'text'] : [modality as Modality];
+  if ((o.data !== undefined || o.backbone !== undefined) && modalities.length > 1) {
+    throw new UsageError('--data and --backbone belong to one modality: add --modality vision (image folder, ResNet checkpoint) or --modality text (CSV/JSONL, BERT directory)');
+  }
+  const margin = o.margin as number;
+  if (!(margin > 0 && margin < 100)) throw new UsageError(`--margin is in accuracy points, e.g. 1 for one point; got ${margin}`);
+  return {
+    ...DEFAULT_LAB_OPTIONS,
+    modalities,
+    strategies: parseStrategyNames((o.strategies as string[] | undefined) ?? [...STRATEGY_NAMES]),
+    seeds: seedsFrom(o.seeds as string[] | undefined),
+    epochs: o.epochs as number | undefined,
+    partialK: o.partialK as number,
+    margin: margin / 100,
+    data: o.data as string | undefined,
+    textColumn: o.textColumn as string | undefined,
+    labelColumn: o.labelColumn as string | undefined,
+    backbone: o.backbone as string | undefined,
+    arch: o.arch as string | undefined,
+    imageSize: o.imageSize as number | undefined,
+    labelBudget: o.labelBudget as number | undefined,
+    splitSeed: o.splitSeed as number,
+    out: o.out as string,
+    quick: o.quick === true,
+  };
+}
+
+export const labCommand: CommandSpec = {
+  name: 'lab',
+  summary: 'train scratch, frozen, partial_unfreeze and full_finetune over seeds and recommend the cheapest acceptable depth',
+  options: {
+    modality: { type: 'string', description: 'which modality to run', choices: ['vision', 'text', 'both'], default: 'both' },
+    strategies: { type: 'list', description: `strategies to compare (${STRATEGY_NAMES.join(', ')})`, default: [...STRATEGY_NAMES] },
+    seeds: { type: 'list', description: 'number of seeds (e.g. 3) or a list of seeds (e.g. 0,1,2)', default: ['3'] },
+    epochs: { type: 'integer', description: 'epochs per trial (default: 10 vision, 8 text; 2 with --quick)' },
+    partialK: { type: 'integer', description: 'backbone groups partial_unfreeze trains besides the head', default: 1 },
+    margin: { type: 'number', description: 'non-inferiority margin in accuracy points', default: 1 },
+    data: { type: 'string', description: 'your target data: an image folder (root/<class>/<image>) or a CSV/JSONL table' },
+    textColumn: { type: 'string', description: 'text column of a CSV/JSONL table', default: 'text' },
+    labelColumn: { type: 'string', description: 'label column of a CSV/JSONL table', default: 'label' },
+    backbone: { type: 'string', description: 'your backbone: a torchvision-style .safetensors (with --arch) or a Hugging Face BERT directory' },
+    arch: { type: 'string', description: 'architecture of a --backbone file (resnet18, resnet34, resnet50, resnet20, resnet32, resnet56)' },
+    imageSize: { type: 'integer', description: 'input size for a --backbone ResNet file (default 224, or 32 for CIFAR ResNets)' },
+    labelBudget: { type: 'integer', description: 'training examples per class (default 100; 16 with --quick)' },
+    splitSeed: { type: 'integer', description: 'seed of the train/validation/test split', default: 0 },
+    out: { type: 'string', description: 'run directory (re-running with the same one reuses finished trials)', default: 'runs/lab' },
+    quick: { type: 'boolean', description: 'a reduced run (small splits, 2 epochs) for tests and first looks' },
+  },
+  examples: [
+    'adaptlab lab',
+    'adaptlab lab --modality vision --quick --out runs/first-look',
+    'adaptlab lab --modality text --data reviews.csv --strategies frozen,full_finetune --seeds 5',
+    'adaptlab lab --modality vision --backbone resnet18.safetensors --arch resnet18 --data photos/ --image-size 64',
+  ],
+  async run({ options }) {
+    const labOptions = labOptionsFrom(options);
+    const { runLab } = await import('../../lab/run-lab.js');
+    const progress = new LabProgress();
+    const result = await runLab(labOptions, progress.events());
+    progress.done();
+    for (const [modality, outcome] of Object.entries(result.outcomes)) {
+      const rec = outcome!.recommendation;
+      console.log(`\n${modality}: ${rec.strategy ? `recommended depth: ${rec.strategy}` : 'no recommendation (evidence insufficient)'}`);
+      for (const reason of rec.reasons) console.log(`  - ${reason}`);
+      for (const flag of rec.flags) console.log(`  ! ${flag}`);
+    }
+    console.log(`\nreport:  ${result.files.report}\nsummary: ${result.files.summary}\nnotes:   ${result.files.notes.join(', ')}`);
+    return 0;
+  },
+};

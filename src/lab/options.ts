@@ -1,0 +1,76 @@
+// What a lab run is asked to do, with the defaults of each modality. The same names appear as
+// CLI flags (`--strategies`, `--seeds`, `--epochs`, `--partial-k`, `--margin`) and in reports.
+import type { Modality, StrategyName } from '../adapt/types.js';
+import { STRATEGY_NAMES } from '../adapt/types.js';
+
+export interface LabOptions {
+  modalities: Modality[];
+  strategies: StrategyName[];
+  /** Seeds of every strategy (the same for all, so results pair). */
+  seeds: number[];
+  /** Epochs per trial; undefined = the modality's default. */
+  epochs?: number;
+  /** Backbone groups partial_unfreeze trains besides the head. */
+  partialK: number;
+  /** Non-inferiority margin as a fraction of accuracy (0.01 = 1 point). */
+  margin: number;
+  /** Custom target data: an image folder (vision) or a CSV/JSONL table (text). */
+  data?: string;
+  textColumn?: string;
+  labelColumn?: string;
+  /** Custom backbone: a torchvision-style safetensors file (with `arch`) or a Hugging Face BERT directory. */
+  backbone?: string;
+  arch?: string;
+  /** Input size for a custom torchvision backbone (default 224 for ImageNet ResNets, 32 for CIFAR ones). */
+  imageSize?: number;
+  /** Training examples per class (the label budget). */
+  labelBudget?: number;
+  /** Seed of the train/validation/test split (fixed across strategies and seeds). */
+  splitSeed: number;
+  out: string;
+  /** A reduced run (small splits, 2 epochs) for tests and first looks. */
+  quick: boolean;
+}
+
+/** How one modality trains: the same budget for every strategy. */
+export interface ModalityPlan {
+  epochs: number;
+  batchSize: number;
+  headLr: number;
+  backboneLr: number;
+  weightDecay: number;
+  labelBudget: number;
+  /** Split fractions of what is not used for training. */
+  validationFraction: number;
+  testFraction: number;
+  /** Cap on test examples per class (quick runs). */
+  testPerClassCap?: number;
+  validationPerClassCap?: number;
+}
+
+export function modalityPlan(modality: Modality, o: Pick<LabOptions, 'epochs' | 'labelBudget' | 'quick'>): ModalityPlan {
+  const base: ModalityPlan =
+    modality === 'vision'
+      ? // ResNet-20 at 32x32: SGD-like rates are too hot for AdamW; the head learns 10x faster than the backbone.
+        { epochs: 10, batchSize: 64, headLr: 3e-3, backboneLr: 3e-4, weightDecay: 0.01, labelBudget: 100, validationFraction: 0.1, testFraction: 0.3 }
+      : // small BERT: the classic fine-tuning range for the backbone, a faster head.
+        { epochs: 8, batchSize: 16, headLr: 2e-3, backboneLr: 2e-4, weightDecay: 0.01, labelBudget: 100, validationFraction: 0.2, testFraction: 0.3 };
+  if (o.quick) {
+    base.epochs = 2;
+    base.labelBudget = 16;
+    base.validationPerClassCap = 24;
+    base.testPerClassCap = 24;
+  }
+  return { ...base, epochs: o.epochs ?? base.epochs, labelBudget: o.labelBudget ?? base.labelBudget };
+}
+
+export const DEFAULT_LAB_OPTIONS: LabOptions = {
+  modalities: ['vision', 'text'],
+  strategies: [...STRATEGY_NAMES],
+  seeds: [0, 1, 2],
+  partialK: 1,
+  margin: 0.01,
+  splitSeed: 0,
+  out: 'runs/lab',
+  quick: false,
+};
