@@ -13,4 +13,4 @@ export const STRATEGY_NAMES: readonly StrategyName[] = ['scratch', 'frozen', 'pa
  */
 export type BatchNormPolicy = 'frozen' | 'adapt' | 'train';
 
-export type Modality = 'vision' | 'text';
+export type { Modality } from '../models/contract.js';

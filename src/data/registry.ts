@@ -11,7 +11,8 @@ import type { ImageRecord, LabeledDataset, TextRecord } from './types.js';
 import { fashionMnistDataset, mnistDataset } from './vision-datasets.js';
 import { proseDataset, spamAssassinDataset } from './text-datasets.js';
 
-export type Modality = 'vision' | 'text';
+import type { Modality } from '../models/contract.js';
+export type { Modality };
 /** 'source': data to pretrain/adapt from; 'target': the task the adaptation is judged on. */
 export type DatasetRole = 'source' | 'target';
 /** Loader options as they come from code or CLI flags; each loader checks its own keys. */

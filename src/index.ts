@@ -1,0 +1,54 @@
+// adaptlab's public API, one layer per block, bottom to top.
+
+// Errors: every failure adaptlab reports is one of these, with a `code`.
+export * from './errors.js';
+
+// Engine: tensors on libtorch, autograd, scopes, safetensors, FLOP counting.
+export * from './tensor/index.js';
+
+// Neural-network building blocks and PyTorch's initialisers.
+export * from './nn/index.js';
+
+// Optimizers with parameter groups, and learning-rate schedules.
+export * from './optim/index.js';
+
+// Models: torchvision-compatible ResNets, Hugging Face-compatible BERT, checkpoints, the transfer contract.
+export * from './models/index.js';
+
+// Data: datasets shipped in npm, image folders, text tables, tokenizers, splits, example tables.
+export type { ImageRecord, TextRecord, LabeledDataset, DataSplit, LoadReport as DatasetLoadReport } from './data/types.js';
+export { registerDataset, getDataset, listDatasets, loadDataset } from './data/registry.js';
+export { splitDataset, checkDisjointSplit } from './data/splits.js';
+export { loadImageFolder } from './data/image-folder.js';
+export { imageBatch } from './data/image-batch.js';
+export { readTextTable } from './data/text-table.js';
+export { BertTokenizer } from './data/tokenizer.js';
+export { trainWordPieceTokenizer } from './data/wordpiece-training.js';
+export { encodeTextBatch } from './data/text-batch.js';
+export { imageTable, tokenTable, type ExampleTable } from './data/example-table.js';
+
+// Adaptation: strategies as data over parameter groups, the plan, the freeze audit, trials.
+export * from './adapt/types.js';
+export * from './adapt/run-record.js';
+export { defineStrategy, parseStrategyNames, type StrategySpec, type StrategyOptions, type LearningRatePlan } from './adapt/strategies.js';
+export { planAdaptation, type AdaptationPlan } from './adapt/plan.js';
+export { takeChecksums, auditFreeze } from './adapt/audit.js';
+export { runTrial, type TrialSetup, type TrialData } from './adapt/trial.js';
+export { FeatureCache } from './adapt/feature-cache.js';
+
+// Evaluation and statistics over plain predictions.
+export * from './evaluate/types.js';
+export { splitMetrics, confusionMatrix } from './evaluate/metrics.js';
+export { summarizeTrials } from './evaluate/summarize.js';
+
+// The decision: the cheapest acceptable depth, and the adaptation note.
+export { recommend, DEFAULT_MARGIN, type RecommendInput, type RecommendResult } from './decide/recommend.js';
+export { evidenceFromTrials } from './decide/evidence.js';
+export { adaptationNote } from './decide/note.js';
+
+// Reports.
+export { renderReport, writeReport } from './report/index.js';
+
+// The lab: everything above on one or two modalities.
+export { runLab, type LabResult, type LabEvents } from './lab/run-lab.js';
+export { DEFAULT_LAB_OPTIONS, type LabOptions } from './lab/options.js';
