@@ -1,0 +1,71 @@
+// The report's stylesheet: one column, readable tables, charts in a responsive grid. System
+// fonts only, since the file must not fetch anything.
+import { STRATEGY_COLORS } from './modality-view.js';
+
+const strategySwatches = Object.entries(STRATEGY_COLORS)
+  .map(([name, color]) => `.s-${name}{background:${color}}`)
+  .join('\n');
+
+export const REPORT_CSS = `
+:root{color-scheme:light;--ink:#1f2328;--muted:#59636e;--line:#d1d9e0;--panel:#f6f8fa;--accent:#0969da}
+*{box-sizing:border-box}
+body{margin:0;font:14px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:var(--ink);background:#fff}
+main{max-width:1180px;margin:0 auto;padding:24px 28px 64px}
+header.report h1{margin:0 0 4px;font-size:26px}
+header.report .meta-line{color:var(--muted);margin:0}
+nav.toc{margin:12px 0 8px}
+nav.toc a{margin-right:14px;color:var(--accent);text-decoration:none;font-weight:600}
+section.modality{border-top:3px solid var(--ink);margin-top:28px;padding-top:8px}
+h2{font-size:22px;margin:8px 0 10px}
+h2 .dataset{font-weight:400;color:var(--muted);overflow-wrap:anywhere}
+h3{font-size:17px;margin:28px 0 8px;border-bottom:1px solid var(--line);padding-bottom:4px}
+h4{font-size:14px;margin:10px 0 4px}
+.sub{color:var(--muted);font-weight:400;font-size:12px}
+dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px;margin:0 0 14px}
+dl.meta dt{color:var(--muted)}
+dl.meta dd{margin:0;overflow-wrap:anywhere}
+.class-chip{display:inline-block;background:var(--panel);border:1px solid var(--line);border-radius:4px;padding:0 6px;margin:1px 0;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px}
+.recommendation{border:1px solid var(--line);border-left:6px solid #1a7f37;background:#f0fff4;border-radius:6px;padding:10px 16px;margin:8px 0 12px}
+.recommendation.none{border-left-color:#9a6700;background:#fff8c5}
+.recommendation .verdict{font-size:18px}
+.recommendation .evidence{margin:2px 0 0;color:var(--muted)}
+.recommendation ul{margin:2px 0 6px;padding-left:22px}
+.warnings{border:1px solid #d4a72c;background:#fff8c5;border-radius:6px;padding:6px 16px;margin:8px 0}
+.warnings ul{margin:2px 0 6px;padding-left:22px}
+.swatch{display:inline-block;width:11px;height:11px;border-radius:2px;margin-right:7px;vertical-align:baseline}
+${strategySwatches}
+table{border-collapse:collapse}
+table.data{width:100%;font-size:13px}
+table.data th,table.data td{border-bottom:1px solid var(--line);padding:5px 7px;text-align:left;vertical-align:top}
+table.data th{background:var(--panel);font-weight:600}
+table.data .num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+table.data tr.recommended td{background:#f0fff4}
+table.data td.strategy{white-space:nowrap;font-weight:600}
+table.data td.class-name{overflow-wrap:anywhere;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px}
+td.pass{color:#1a7f37;font-weight:600;white-space:nowrap}
+td.fail{color:#cf222e;font-weight:600;white-space:nowrap}
+td.missing{color:var(--muted);font-style:italic}
+tr.audit-failures td{background:#ffebe9;color:#82071e;font-size:12.5px}
+tr.audit-failures ul{margin:2px 0 0;padding-left:20px;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px;overflow-wrap:anywhere}
+.table-wrap{overflow-x:auto}
+table.per-class{width:auto;min-width:60%}
+.badge{display:inline-block;font-size:11px;font-weight:600;color:#fff;background:#1a7f37;border-radius:10px;padding:0 7px;margin-left:6px}
+figure{margin:0}
+figcaption,.caption{color:var(--muted);font-size:12.5px;margin:4px 0 0}
+.better{color:#2166ac;font-weight:600}
+.worse{color:#b2182b;font-weight:600}
+.chart{width:100%;border:1px solid var(--line);border-radius:6px;background:#fff}
+.chart-wide{height:380px}
+.chart-grid{display:grid;gap:12px}
+.chart-grid.confusions{grid-template-columns:repeat(auto-fill,minmax(440px,1fr))}
+.chart-grid.diffs{grid-template-columns:repeat(auto-fill,minmax(340px,1fr))}
+.chart-square{height:340px}
+.notes{background:var(--panel);border:1px solid var(--line);border-radius:6px;padding:4px 18px 10px}
+.notes h4{font-size:16px;margin:14px 0 6px}.notes h5{font-size:15px;margin:12px 0 4px}.notes h6{font-size:14px;margin:10px 0 4px}
+.notes pre{background:#fff;border:1px solid var(--line);padding:8px;overflow:auto}
+.notes table.md-table th,.notes table.md-table td{border:1px solid var(--line);padding:3px 8px}
+.notes .md-right{text-align:right}.notes .md-center{text-align:center}
+code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px;overflow-wrap:anywhere}
+footer{margin-top:40px;color:var(--muted);font-size:12px}
+@media print{.chart{break-inside:avoid}}
+`;

@@ -1,0 +1,287 @@
+// A realistic run for the report tests, made in code: 2 modalities × 4 strategies × 3 seeds,
+// with hostile class names. Predictions are drawn per example (seeded), and every metric, the
+// confusion matrices and the summary statistics are derived from them the way the lab does, so
+// the records are consistent with one another.
+import type { Summary, TrialRecord, SeedStat, StrategySummary, ModalitySummary } from '../../src/adapt/run-record.js';
+import type { ClassMetrics, SplitMetrics } from '../../src/evaluate/types.js';
+import type { Modality, StrategyName } from '../../src/adapt/types.js';
+
+export const XSS_CLASS = '<img src=x onerror=alert(1)>';
+export const SCRIPT_CLASS = 'bird</script><script>alert(2)</script>';
+export const TEXT_SCRIPT_CLASS = `phish'</script>"&amp;`;
+export const STRATEGIES: StrategyName[] = ['scratch', 'frozen', 'partial_unfreeze', 'full_finetune'];
+export const SEEDS = [0, 1, 2];
+
+/** mulberry32: small, seeded, good enough to draw fixture predictions. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface ModalitySpec {
+  modality: Modality;
+  dataset: string;
+  classNames: string[];
+  /** Share of each class in the validation and test splits. */
+  classShares: number[];
+  sizes: { train: number; validation: number; test: number };
+  arch: string;
+  source: string;
+  epochs: number;
+  /** Target accuracy per strategy. */
+  accuracy: Record<StrategyName, number>;
+  trainFlops: Record<StrategyName, number>;
+  wallSeconds: Record<StrategyName, number>;
+  trainable: Record<StrategyName, number>;
+  totalParams: number;
+}
+
+const VISION: ModalitySpec = {
+  modality: 'vision',
+  dataset: 'pets-4 (images/pets & co)',
+  classNames: ['cat', 'dog', XSS_CLASS, SCRIPT_CLASS],
+  classShares: [0.3, 0.3, 0.25, 0.15],
+  sizes: { train: 480, validation: 120, test: 120 },
+  arch: 'resnet18',
+  source: 'torchvision/resnet18-f37072fd.safetensors',
+  epochs: 6,
+  accuracy: { scratch: 0.48, frozen: 0.8, partial_unfreeze: 0.85, full_finetune: 0.86 },
+  trainFlops: { scratch: 2.1e13, frozen: 6.3e11, partial_unfreeze: 7.9e12, full_finetune: 2.2e13 },
+  wallSeconds: { scratch: 412.5, frozen: 21.3, partial_unfreeze: 160.2, full_finetune: 455.9 },
+  trainable: { scratch: 11_178_564, frozen: 2_052, partial_unfreeze: 8_395_780, full_finetune: 11_178_564 },
+  totalParams: 11_178_564,
+};
+
+const TEXT: ModalitySpec = {
+  modality: 'text',
+  dataset: 'spam-assassin "mini"',
+  classNames: ['ham', 'spam', TEXT_SCRIPT_CLASS],
+  classShares: [0.5, 0.35, 0.15],
+  sizes: { train: 900, validation: 150, test: 150 },
+  arch: 'bert-mini',
+  source: 'prajjwal1/bert-mini',
+  epochs: 4,
+  accuracy: { scratch: 0.62, frozen: 0.79, partial_unfreeze: 0.83, full_finetune: 0.84 },
+  trainFlops: { scratch: 3.4e12, frozen: 2.9e11, partial_unfreeze: 1.9e12, full_finetune: 3.6e12 },
+  wallSeconds: { scratch: 98.4, frozen: 7.7, partial_unfreeze: 55.1, full_finetune: 101.3 },
+  trainable: { scratch: 11_171_075, frozen: 771, partial_unfreeze: 3_153_923, full_finetune: 11_171_075 },
+  totalParams: 11_171_075,
+};
+
+function splitLabels(spec: ModalitySpec, n: number): number[] {
+  const labels: number[] = [];
+  spec.classShares.forEach((share, k) => {
+    const count = k === spec.classShares.length - 1 ? n - labels.length : Math.round(share * n);
+    for (let i = 0; i < count; i++) labels.push(k);
+  });
+  return labels;
+}
+
+/** Metrics from labels and predictions, as the evaluation layer defines them. */
+function splitMetrics(labels: number[], predictions: number[], classes: number): SplitMetrics {
+  const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+  labels.forEach((y, i) => confusion[y][predictions[i]]++);
+  const perClass: ClassMetrics[] = confusion.map((row, k) => {
+    const tp = row[k];
+    const support = row.reduce((s, v) => s + v, 0);
+    const predicted = confusion.reduce((s, r) => s + r[k], 0);
+    const precision = predicted === 0 ? 0 : tp / predicted;
+    const recall = support === 0 ? 0 : tp / support;
+    const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
+    return { precision, recall, f1, support };
+  });
+  const correct = confusion.reduce((s, row, k) => s + row[k], 0);
+  return {
+    accuracy: correct / labels.length,
+    macroF1: perClass.reduce((s, c) => s + c.f1, 0) / classes,
+    perClass,
+    confusion,
+    n: labels.length,
+  };
+}
+
+function predict(labels: number[], accuracy: number, classes: number, next: () => number): number[] {
+  // Mistakes lean towards the next class, so the confusion matrices have a visible pattern.
+  return labels.map((y) => {
+    if (next() < accuracy) return y;
+    return next() < 0.7 ? (y + 1) % classes : Math.floor(next() * classes);
+  });
+}
+
+function trial(spec: ModalitySpec, strategy: StrategyName, seed: number): TrialRecord {
+  const next = rng(1000 * STRATEGIES.indexOf(strategy) + 17 * seed + (spec.modality === 'text' ? 7919 : 0));
+  const classes = spec.classNames.length;
+  const target = spec.accuracy[strategy] + (next() - 0.5) * 0.06;
+  const valLabels = splitLabels(spec, spec.sizes.validation);
+  const testLabels = splitLabels(spec, spec.sizes.test);
+  const valPred = predict(valLabels, target, classes, next);
+  const testPred = predict(testLabels, target - 0.01, classes, next);
+  const validation = splitMetrics(valLabels, valPred, classes);
+  const test = splitMetrics(testLabels, testPred, classes);
+  const speed = strategy === 'scratch' ? 0.45 : strategy === 'frozen' ? 1.6 : 1.0;
+  const curve = Array.from({ length: spec.epochs }, (_, e) => {
+    const progress = 1 - Math.exp(-speed * (e + 1));
+    return {
+      epoch: e + 1,
+      trainLoss: 1.4 * (1 - progress) + 0.2 + next() * 0.05,
+      validationAccuracy: e === spec.epochs - 1 ? validation.accuracy : Math.min(1, validation.accuracy * progress + (next() - 0.5) * 0.03),
+    };
+  });
+  const selectedEpoch = curve.reduce((best, p) => (p.validationAccuracy > best.validationAccuracy ? p : best)).epoch;
+  const frozenAll = strategy === 'scratch' || strategy === 'full_finetune';
+  const trainable = spec.trainable[strategy];
+  const auditPassed = !(spec.modality === 'text' && strategy === 'partial_unfreeze' && seed === 1);
+  return {
+    modality: spec.modality,
+    strategy,
+    seed,
+    config: {
+      epochs: spec.epochs,
+      steps: spec.epochs * Math.ceil(spec.sizes.train / 32),
+      batchSize: 32,
+      headLr: 1e-3,
+      backboneLr: strategy === 'frozen' ? null : 1e-4,
+      layerDecay: strategy === 'full_finetune' ? 0.8 : null,
+      batchNorm: spec.modality === 'vision' ? (strategy === 'frozen' ? 'frozen' : 'train') : null,
+      partialK: strategy === 'partial_unfreeze' ? 2 : null,
+    },
+    groups: [
+      { name: 'head.weight', group: 'head', trainable: true, lr: 1e-3, weightDecay: 0.01, numel: trainable, role: 'weight' },
+      { name: 'backbone', group: 'backbone', trainable: strategy !== 'frozen', lr: strategy === 'frozen' ? null : 1e-4, weightDecay: strategy === 'frozen' ? null : 0.01, numel: spec.totalParams - trainable, role: 'weight' },
+    ],
+    totals: { trainable, frozen: spec.totalParams - trainable, buffers: 9_600, total: spec.totalParams },
+    audit: {
+      passed: auditPassed,
+      checked: frozenAll ? 0 : 62,
+      changedFrozen: auditPassed ? [] : ['encoder.layer.0.attention.self.query.weight <changed>'],
+      changedParameters: frozenAll ? 62 : 4,
+      unchangedTrainable: [],
+    },
+    selectedEpoch,
+    curve,
+    metrics: { validation, test },
+    predictions: {
+      validation: { ids: valLabels.map((_, i) => `val-${i}`), labels: valLabels, predictions: valPred },
+      test: { ids: testLabels.map((_, i) => `test-${i}`), labels: testLabels, predictions: testPred },
+    },
+    cost: {
+      wallSeconds: spec.wallSeconds[strategy] * (0.95 + next() * 0.1),
+      samplesPerSec: (spec.sizes.train * spec.epochs) / spec.wallSeconds[strategy],
+      trainFlops: spec.trainFlops[strategy],
+      peakNativeBytes: 400e6 + next() * 50e6,
+      storedBytes: trainable * 4,
+      trainableParams: trainable,
+    },
+  };
+}
+
+/** Mean, sample SD and the t-based 95% interval (t(0.975, 2) = 4.303 for three seeds). */
+function seedStat(values: number[]): SeedStat {
+  const n = values.length;
+  const mean = values.reduce((s, v) => s + v, 0) / n;
+  const sd = Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / (n - 1));
+  const half = (4.303 * sd) / Math.sqrt(n);
+  return { mean, sd, ci95: [mean - half, mean + half], values };
+}
+
+function strategySummary(trials: TrialRecord[]): StrategySummary {
+  const avg = (f: (t: TrialRecord) => number): number => trials.reduce((s, t) => s + f(t), 0) / trials.length;
+  const failures = trials.flatMap((t) => t.audit.changedFrozen.map((name) => `seed ${t.seed}: ${name}`));
+  return {
+    trainableParams: trials[0].totals.trainable,
+    totalParams: trials[0].totals.total,
+    audit: { passed: failures.length === 0, failures },
+    metrics: {
+      validation: { accuracy: seedStat(trials.map((t) => t.metrics.validation.accuracy)), macroF1: seedStat(trials.map((t) => t.metrics.validation.macroF1)) },
+      test: { accuracy: seedStat(trials.map((t) => t.metrics.test.accuracy)), macroF1: seedStat(trials.map((t) => t.metrics.test.macroF1)) },
+    },
+    cost: {
+      wallSeconds: avg((t) => t.cost.wallSeconds),
+      trainFlops: avg((t) => t.cost.trainFlops),
+      storedBytes: trials[0].cost.storedBytes,
+      samplesPerSec: avg((t) => t.cost.samplesPerSec),
+      peakNativeBytes: Math.max(...trials.map((t) => t.cost.peakNativeBytes)),
+    },
+  };
+}
+
+function modalitySummary(spec: ModalitySpec, trials: TrialRecord[]): ModalitySummary {
+  const strategies: ModalitySummary['strategies'] = {};
+  for (const s of STRATEGIES) strategies[s] = strategySummary(trials.filter((t) => t.strategy === s));
+  const recommendation: ModalitySummary['recommendation'] =
+    spec.modality === 'vision'
+      ? {
+          strategy: 'frozen',
+          evidence: 'sufficient',
+          reasons: [
+            'frozen is within the 3-point margin of the best validation accuracy (partial_unfreeze) <and> costs 12× fewer training FLOPs',
+            'every frozen seed beats every scratch seed on validation accuracy',
+          ],
+          flags: [`class "${XSS_CLASS}" has only 18 validation examples`],
+        }
+      : {
+          strategy: null,
+          evidence: 'insufficient',
+          reasons: ['the 95% intervals of frozen, partial_unfreeze and full_finetune overlap at 150 validation examples'],
+          flags: ['partial_unfreeze failed its freeze audit on seed 1', `class "${TEXT_SCRIPT_CLASS}" is rare`],
+        };
+  return {
+    dataset: { name: spec.dataset, classNames: spec.classNames, contentHash: 'sha256:9f2c4e</script>', splitSeed: 13, sizes: spec.sizes },
+    backbone: { arch: spec.arch, source: spec.source },
+    validationResolution: 100 / spec.sizes.validation,
+    strategies,
+    recommendation,
+  };
+}
+
+export const VISION_NOTES = `# Why frozen is enough here
+
+The pets images are close to ImageNet, so **frozen** features separate the classes well.
+
+- frozen: head only, *cheapest*
+- partial_unfreeze: layer4 + head
+- raw html stays text: <script>alert(3)</script> and <img src=x onerror=alert(4)>
+- links stay text: [docs](https://example.org/guide)
+
+| strategy | val acc |
+|---|---:|
+| frozen | 80.1 |
+| \`partial_unfreeze\` | 85.0 |
+
+\`\`\`
+adaptlab lab --modality vision </script>
+\`\`\`
+`;
+
+export const TEXT_NOTES = `## No recommendation yet
+
+1. run more seeds
+2. enlarge the validation split
+`;
+
+export interface ReportFixture {
+  summary: Summary;
+  trials: TrialRecord[];
+  notes: { vision: string; text: string };
+}
+
+export function makeReportFixture(): ReportFixture {
+  const trials = [VISION, TEXT].flatMap((spec) => STRATEGIES.flatMap((s) => SEEDS.map((seed) => trial(spec, s, seed))));
+  const summary: Summary = {
+    adaptlabVersion: '0.1.0',
+    createdAt: '2025-06-01T12:00:00.000Z',
+    seeds: SEEDS,
+    margin: 0.03,
+    modalities: {
+      vision: modalitySummary(VISION, trials.filter((t) => t.modality === 'vision')),
+      text: modalitySummary(TEXT, trials.filter((t) => t.modality === 'text')),
+    },
+  };
+  return { summary, trials, notes: { vision: VISION_NOTES, text: TEXT_NOTES } };
+}
