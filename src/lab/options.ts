@@ -40,6 +40,8 @@ export interface ModalityPlan {
   backboneLr: number;
   weightDecay: number;
   labelBudget: number;
+  /** True when the user asked for this budget; a default budget shrinks to what small classes can give. */
+  labelBudgetExplicit: boolean;
   /** Split fractions of what is not used for training. */
   validationFraction: number;
   testFraction: number;
@@ -52,16 +54,16 @@ export function modalityPlan(modality: Modality, o: Pick<LabOptions, 'epochs' | 
   const base: ModalityPlan =
     modality === 'vision'
       ? // ResNet-20 at 32x32: SGD-like rates are too hot for AdamW; the head learns 10x faster than the backbone.
-        { epochs: 10, batchSize: 64, headLr: 3e-3, backboneLr: 3e-4, weightDecay: 0.01, labelBudget: 100, validationFraction: 0.1, testFraction: 0.3 }
+        { epochs: 10, batchSize: 64, headLr: 3e-3, backboneLr: 3e-4, weightDecay: 0.01, labelBudget: 100, labelBudgetExplicit: false, validationFraction: 0.1, testFraction: 0.3 }
       : // small BERT: the classic fine-tuning range for the backbone, a faster head.
-        { epochs: 8, batchSize: 16, headLr: 2e-3, backboneLr: 2e-4, weightDecay: 0.01, labelBudget: 100, validationFraction: 0.2, testFraction: 0.3 };
+        { epochs: 8, batchSize: 16, headLr: 2e-3, backboneLr: 2e-4, weightDecay: 0.01, labelBudget: 100, labelBudgetExplicit: false, validationFraction: 0.2, testFraction: 0.3 };
   if (o.quick) {
     base.epochs = 2;
     base.labelBudget = 16;
     base.validationPerClassCap = 24;
     base.testPerClassCap = 24;
   }
-  return { ...base, epochs: o.epochs ?? base.epochs, labelBudget: o.labelBudget ?? base.labelBudget };
+  return { ...base, epochs: o.epochs ?? base.epochs, labelBudget: o.labelBudget ?? base.labelBudget, labelBudgetExplicit: o.labelBudget !== undefined };
 }
 
 export const DEFAULT_LAB_OPTIONS: LabOptions = {

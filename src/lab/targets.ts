@@ -34,15 +34,22 @@ export async function prepareTarget(
   options: { data?: string; splitSeed: number; textColumn?: string; labelColumn?: string },
 ): Promise<PreparedTarget> {
   const dataset = await loadTarget(backbone, options.data, { text: options.textColumn, label: options.labelColumn });
-  const smallest = Math.min(...dataset.classNames.map((_, c) => dataset.records.filter((r) => r.label === c).length));
+  const classSizes = dataset.classNames.map((_, c) => dataset.records.filter((r) => r.label === c).length);
+  const smallest = Math.min(...classSizes);
   const validation = plan.validationPerClassCap ? { perClass: Math.min(plan.validationPerClassCap, Math.floor(smallest * plan.validationFraction) || 1) } : { fraction: plan.validationFraction };
   const test = plan.testPerClassCap ? { perClass: Math.min(plan.testPerClassCap, Math.floor(smallest * plan.testFraction) || 1) } : { fraction: plan.testFraction };
+  // The same budget for every class. A budget the user asked for is checked as asked (splitDataset
+  // names a class that cannot give it); the default one shrinks to what the smallest class has left.
+  const partCount = (size: { perClass: number } | { fraction: number }, n: number): number =>
+    'perClass' in size ? size.perClass : size.fraction > 0 ? Math.max(1, Math.round(n * size.fraction)) : 0;
+  const available = Math.min(...classSizes.map((n) => n - partCount(test, n) - partCount(validation, n)));
+  const budget = plan.labelBudgetExplicit ? plan.labelBudget : Math.max(1, Math.min(plan.labelBudget, available));
   // A class must give at least one example to each part; splitDataset names the class otherwise.
   const split = splitDataset<ImageRecord | TextRecord>(dataset as LabeledDataset<ImageRecord | TextRecord>, {
     seed: options.splitSeed,
     validation,
     test,
-    trainPerClass: plan.labelBudget,
+    trainPerClass: budget,
   });
   checkDisjointSplit(split);
   const tables = backbone.modality === 'vision' ? imageTables(backbone, split as DataSplit<ImageRecord>) : await textTables(backbone, split as DataSplit<TextRecord>);
