@@ -119,6 +119,7 @@ export interface Summary {
   adaptlabVersion: string;
   createdAt: string;
   seeds: number[];
+  /** Non-inferiority margin as a fraction of accuracy (0.01 = 1 point). */
   margin: number;
   modalities: Partial<Record<Modality, ModalitySummary>>;
 }

@@ -71,7 +71,7 @@ export function renderReport(input: ReportInput): string {
 <main>
 <header class="report">
 <h1>Adaptation report</h1>
-<p class="meta-line">Run of ${h(String(summary.createdAt))} · adaptlab ${h(String(summary.adaptlabVersion))} · seeds ${h(seeds)} · acceptance margin ${h(String(summary.margin))}</p>
+<p class="meta-line">Run of ${h(String(summary.createdAt))} · adaptlab ${h(String(summary.adaptlabVersion))} · seeds ${h(seeds)} · acceptance margin ${h((summary.margin * 100).toFixed(1))} accuracy points</p>
 <nav class="toc">${views.map((v) => `<a href="#modality-${h(v.modality)}">${h(modalityTitle(v.modality))}: ${h(String(v.summary.dataset.name))}</a>`).join('')}</nav>
 </header>
 ${body}
