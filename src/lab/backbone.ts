@@ -13,16 +13,7 @@ import { manualSeed } from '../tensor/index.js';
 import { ConfigError, UsageError } from '../errors.js';
 import type { Modality } from '../adapt/types.js';
 
-export interface ImagePreparation {
-  imageSize: number;
-  mean: [number, number, number];
-  std: [number, number, number];
-}
-
-export interface TextPreparation {
-  tokenizer: BertTokenizer;
-  maxLength: number;
-}
+import type { ImagePreparation, TextPreparation } from '../pretrain/embedded.js';
 
 export interface LabBackbone {
   modality: Modality;
@@ -96,8 +87,8 @@ async function embedded(modality: Modality): Promise<LabBackbone> {
   return {
     modality,
     arch: b.manifest.arch,
-    source: `embedded ${modality} backbone (${dir})`,
-    key: `embedded:${modality}:${b.manifest.createdAt ?? ''}`,
+    source: b.describe(),
+    key: b.key,
     buildModel: (init, seed, numClasses, classNames) => b.buildModel(init, seed, numClasses, classNames),
     image: b.image,
     text: b.text,
