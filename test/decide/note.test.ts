@@ -1,0 +1,105 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ModalitySummary } from '../../src/adapt/run-record.js';
+import type { StrategyName } from '../../src/adapt/types.js';
+import { evidenceFromTrials } from '../../src/decide/evidence.js';
+import { adaptationNote, tableCell } from '../../src/decide/note.js';
+import { recommend } from '../../src/decide/recommend.js';
+import { summarizeTrials } from '../../src/evaluate/summarize.js';
+import { makeRecord, preds, withErrors } from '../evaluate/trial-fixtures.js';
+
+const classNames = ['cat|dog', 'bird\nsong', 'fish'];
+// 50 examples per class: 0..49 "cat|dog", 50..99 "bird song", 100..149 "fish".
+const labels = [...Array(50).fill(0), ...Array(50).fill(1), ...Array(50).fill(2)];
+const range = (from: number, count: number, to: number) => Object.fromEntries(Array.from({ length: count }, (_, i) => [from + i, to]));
+const seeds = [0, 1, 2];
+
+function errorsOf(s: StrategyName, seed: number): Record<number, number> {
+  const noise = range(140, seed, 1); // a little seed-to-seed variation, fish → bird
+  switch (s) {
+    case 'scratch':
+      return { ...range(0, 15, 1), ...range(100, 5, 0), ...noise };
+    case 'frozen': // fixes 10 cat|dog → bird, adds 10 bird → fish: the accuracy barely moves
+      return { ...range(0, 5, 1), ...range(50, 10, 2), ...noise };
+    case 'partial_unfreeze':
+      return { ...range(0, 3, 1), ...noise };
+    case 'full_finetune':
+      return { ...range(0, 2, 1), ...noise };
+  }
+}
+
+function build() {
+  const records = (['scratch', 'frozen', 'partial_unfreeze', 'full_finetune'] as StrategyName[]).flatMap((s) =>
+    seeds.map((seed) => makeRecord({ strategy: s, seed, k: 3, validation: preds(labels, withErrors(labels, errorsOf(s, seed))), selectedEpoch: 4 })),
+  );
+  const trials = summarizeTrials(records);
+  const rec = recommend({ ...evidenceFromTrials(records, { classNames, confusionDiffs: trials.diffs }), bootstrap: { resamples: 300, seed: 0 } });
+  const summary: ModalitySummary = {
+    dataset: { name: 'pets | toy', classNames, contentHash: 'abcdef0123456789', splitSeed: 7, sizes: { train: 600, validation: 150, test: 150 } },
+    backbone: { arch: 'resnet18', source: 'torchvision' },
+    validationResolution: trials.validationResolution,
+    strategies: trials.strategies,
+    recommendation: rec,
+  };
+  const note = adaptationNote({ modality: 'vision', summary, diffs: trials.diffs, plans: trials.plans, seeds, recommendation: rec });
+  return { note, rec };
+}
+
+/** The section of the note under a heading, up to the next heading of the same level. */
+function section(note: string, heading: string): string {
+  const start = note.indexOf(`\n## ${heading}\n`);
+  assert.ok(start >= 0, `missing section "${heading}"`);
+  const end = note.indexOf('\n## ', start + 1);
+  return note.slice(start, end < 0 ? undefined : end);
+}
+
+test('the adaptation note has every required section, with the run\'s numbers', () => {
+  const { note, rec } = build();
+  assert.ok(note.startsWith('# Adaptation note: vision — pets | toy\n'));
+  const scratch = section(note, 'Scratch baseline');
+  assert.match(scratch, /same splits and seeds \(0, 1, 2\)/);
+  assert.match(scratch, /- full_finetune: \+12\.00 points/); // (20 + seed) vs (2 + seed) errors: 18 / 150
+  const params = section(note, 'Trainable parameters per depth');
+  assert.match(params, /\| frozen \| 1,026 \| 11,177,538 \| 0\.009% \| 100 GFLOP \| 4\.00 kB \| passed \|/);
+  const plan = section(note, 'Learning-rate plan');
+  assert.match(plan, /\| frozen \| 0\.001 \| — \(frozen\) \| — \| 0 \| frozen \| 5 \| 32 \|/);
+  assert.match(plan, /\| partial_unfreeze \| 0\.001 \| 0\.0001 \| — \| 2 \| train \| 5 \| 32 \|/);
+  const changes = section(note, 'What changed in the confusion pattern');
+  assert.match(changes, /### frozen vs scratch \(validation\)/);
+  // 10 fewer "cat|dog" → "bird song" confusions, significant; 10 new "bird song" → "fish", also significant
+  assert.match(changes, /\| cat\\\|dog \| bird song \| 15 \| 5 \| −10 \| 10 \/ 0 \| 0\.006 \| significant \|/);
+  assert.match(changes, /\| bird song \| fish \| 0 \| 10 \| \+10 \| 0 \/ 10 \| 0\.006 \| significant \|/);
+  assert.match(changes, /### On the test split/);
+  const hidden = section(note, 'Where the headline score hid the error pattern');
+  assert.match(hidden, /- frozen vs scratch \(validation\): accuracy \+3\.33 points is within noise/);
+  const decision = section(note, 'Recommended depth');
+  assert.ok(rec.strategy, 'this run has enough evidence to recommend');
+  assert.ok(decision.includes(`**${rec.strategy}** (evidence: sufficient).`));
+  assert.ok(decision.includes(rec.rule));
+  assert.match(decision, /\| 1 \| frozen \| 100 GFLOP \|/);
+  assert.ok(decision.includes('headline-hides-pattern: frozen vs scratch on validation'));
+  const next = section(note, 'Next smaller experiment');
+  assert.match(next, /\n1\. \*\*.+\*\* — /);
+});
+
+test('class names cannot break a table: pipes and backslashes escaped, newlines flattened', () => {
+  assert.equal(tableCell('a|b\nc\\'), 'a\\|b c\\\\');
+  const { note } = build();
+  assert.ok(!/\nsong/.test(note), 'a newline inside a class name must not reach the note');
+  // Every row of every table has as many unescaped separators as its header.
+  const cells = (line: string) => line.replace(/\\\\/g, '').split(/(?<!\\)\|/).length;
+  let header = -1;
+  let tables = 0;
+  for (const line of note.split('\n')) {
+    if (!line.startsWith('|')) {
+      header = -1;
+      continue;
+    }
+    if (header < 0) {
+      header = cells(line);
+      tables++;
+    } else assert.equal(cells(line), header, `row breaks its table: ${line}`);
+  }
+  assert.ok(tables >= 5, `expected the parameter, plan, score, confusion and evidence tables, found ${tables}`);
+  assert.ok(note.includes('cat\\|dog'));
+});
