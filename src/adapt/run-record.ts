@@ -1,7 +1,7 @@
 // What a lab run writes: one TrialRecord per (strategy, seed), and one Summary per run.
 // These are the shapes of `<out>/trials/<modality>/<strategy>-seed<k>.json` and
 // `<out>/summary.json`; reports and the learning track read them.
-import type { SplitMetrics, Predictions } from '../evaluate/types.js';
+import type { SplitMetrics, Predictions, StrategyConfusionDiff } from '../evaluate/types.js';
 import type { BatchNormPolicy, Modality, StrategyName } from './types.js';
 
 /** One row of the parameter-group report. */
@@ -112,6 +112,8 @@ export interface ModalitySummary {
   /** One validation example is worth this many accuracy points (100 / N). */
   validationResolution: number;
   strategies: Partial<Record<StrategyName, StrategySummary>>;
+  /** Every strategy vs scratch and vs frozen: mean confusion change and the class pairs that changed. */
+  confusionDiffs?: StrategyConfusionDiff[];
   recommendation: Recommendation;
 }
 

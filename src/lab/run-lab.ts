@@ -105,7 +105,9 @@ export async function runLab(options: LabOptions, events: LabEvents = {}): Promi
       backbone: { arch: backbone.arch, source: backbone.source },
       validationResolution: stats.validationResolution,
       strategies: stats.strategies,
-      recommendation: { strategy: recommendation.strategy, reasons: recommendation.reasons, evidence: recommendation.evidence, flags: recommendation.flags },
+      confusionDiffs: stats.diffs,
+      // The whole result: the rule with this run's numbers, every assessment, next experiments.
+      recommendation,
     };
     const note = adaptationNote({ modality, summary, diffs: stats.diffs, plans: stats.plans, seeds: options.seeds, recommendation });
     outcomes[modality] = { summary, trials, recommendation, note, stats };
@@ -124,6 +126,7 @@ export async function runLab(options: LabOptions, events: LabEvents = {}): Promi
     summary,
     trials: Object.values(outcomes).flatMap((o) => o!.trials),
     notes: Object.fromEntries(Object.entries(outcomes).map(([m, o]) => [m, o!.note])),
+    confusionDiffs: Object.fromEntries(Object.entries(outcomes).map(([m, o]) => [m, o!.stats.diffs])),
   });
   return { summary, outcomes, files: { summary: summaryFile, report, notes, config: configFile } };
 }
