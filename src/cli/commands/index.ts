@@ -1,7 +1,8 @@
 // Every command of the CLI, in the order `adaptlab --help` lists them.
 import type { CommandSpec } from '../options.js';
 import { benchCommand } from './bench.js';
+import { evaluateCommand } from './evaluate.js';
 import { labCommand } from './lab.js';
 import { pretrainCommand } from './pretrain.js';
 
-export const COMMANDS: CommandSpec[] = [labCommand, pretrainCommand, benchCommand];
+export const COMMANDS: CommandSpec[] = [labCommand, pretrainCommand, evaluateCommand, benchCommand];
