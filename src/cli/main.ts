@@ -41,7 +41,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     return await main(argv);
   } catch (err) {
     if (err instanceof AdaptlabError) {
-      console.error(`adaptlab: ${err.message}`);
+      // Messages that already name the command ("adaptlab lab: ...") are printed as they are.
+      console.error(err.message.startsWith('adaptlab') ? err.message : `adaptlab: ${err.message}`);
       return err instanceof UsageError ? 2 : 1;
     }
     console.error(err);

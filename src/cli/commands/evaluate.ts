@@ -1,7 +1,7 @@
 // `adaptlab evaluate`: scores a trained classifier on a labelled dataset and writes its
 // per-example predictions. Image models come from one safetensors file and are evaluated on an
 // ImageFolder; text models come from a Hugging Face BERT directory and are evaluated on a CSV or
-// JSONL table. The work lives in src/evaluate-cli (imported lazily, so `--help` stays instant).
+// JSONL table. The work lives in src/cli/evaluate (imported lazily, so `--help` stays instant).
 import type { CommandSpec } from '../options.js';
 
 export const evaluateCommand: CommandSpec = {
@@ -27,11 +27,11 @@ export const evaluateCommand: CommandSpec = {
     'adaptlab evaluate --model-dir checkpoints/bert-reviews --data test.csv --predictions preds.csv --json',
   ],
   async run({ options }) {
-    const { evaluationRequest } = await import('../../evaluate-cli/evaluate-request.js');
+    const { evaluationRequest } = await import('../evaluate/evaluate-request.js');
     const request = evaluationRequest(options);
-    const { evaluateImages } = await import('../../evaluate-cli/evaluate-images.js');
-    const { evaluateTexts } = await import('../../evaluate-cli/evaluate-texts.js');
-    const { evaluationJson, formatEvaluation } = await import('../../evaluate-cli/evaluation-report.js');
+    const { evaluateImages } = await import('../evaluate/evaluate-images.js');
+    const { evaluateTexts } = await import('../evaluate/evaluate-texts.js');
+    const { evaluationJson, formatEvaluation } = await import('../evaluate/evaluation-report.js');
     const evaluation = request.modality === 'vision' ? await evaluateImages(request) : await evaluateTexts(request);
     console.log(request.json ? JSON.stringify(evaluationJson(evaluation)) : formatEvaluation(evaluation));
     return 0;

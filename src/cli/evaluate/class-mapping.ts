@@ -6,7 +6,7 @@
 // may hold a subset of the classes, in any order). Without them, torchvision's rule applies:
 // folder i in sorted order is class i, so the folder and the head must have as many classes.
 // Text: a label is a class name from the checkpoint (id2label), or a class index 0..K-1.
-import { DataError } from '../errors.js';
+import { DataError } from '../../errors.js';
 
 const list = (names: readonly string[]): string => names.map((n) => `"${n}"`).join(', ');
 

@@ -1,9 +1,9 @@
 // Evaluating a BERT classifier on a text table (CSV or JSONL): labels are matched to the
 // checkpoint's id2label (or indices) before the model runs, texts are tokenised with the
 // directory's own tokenizer and truncated to the model's maximum length unless told otherwise.
-import { UsageError } from '../errors.js';
-import { readTextTable } from '../data/text-table.js';
-import { splitMetrics } from '../evaluate/metrics.js';
+import { UsageError } from '../../errors.js';
+import { readTextTable } from '../../data/text-table.js';
+import { splitMetrics } from '../../evaluate/metrics.js';
 import { predictTexts } from './batched-prediction.js';
 import { textLabelMap } from './class-mapping.js';
 import type { Evaluation } from './evaluation-report.js';

@@ -1,8 +1,8 @@
 // `adaptlab evaluate`'s options, checked and sorted into one of two requests: an image model
 // (--weights + an image folder) or a text model (--model-dir + a text table). Every problem is a
 // UsageError that says what is missing or wrong and what to pass instead, before anything loads.
-import { UsageError } from '../errors.js';
-import type { ParsedOptions } from '../cli/options.js';
+import { UsageError } from '../../errors.js';
+import type { ParsedOptions } from '../options.js';
 
 export type Rgb = [number, number, number];
 

@@ -1,9 +1,9 @@
 // Evaluating an image classifier on an ImageFolder: folder classes are matched to the model's
 // (class-mapping.ts) before any image is decoded, images go through torchvision's
 // Resize + CenterCrop + normalisation (src/data/images.ts), predictions are batched.
-import { scanImageFolder, loadImageFolder } from '../data/image-folder.js';
-import { imagePreprocess } from '../data/images.js';
-import { splitMetrics } from '../evaluate/metrics.js';
+import { scanImageFolder, loadImageFolder } from '../../data/image-folder.js';
+import { imagePreprocess } from '../../data/images.js';
+import { splitMetrics } from '../../evaluate/metrics.js';
 import { predictImages } from './batched-prediction.js';
 import { imageClassMap } from './class-mapping.js';
 import type { Evaluation } from './evaluation-report.js';

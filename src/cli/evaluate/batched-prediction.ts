@@ -1,14 +1,14 @@
 // Logits and argmax predictions of a classifier over many examples: eval mode (BatchNorm running
 // statistics, no dropout), no autograd, one tidy scope per batch so every tensor of a batch is
 // freed before the next one is built. The model's train/eval mode is restored afterwards.
-import { ArgumentError } from '../errors.js';
-import { noGrad, tidy, type Tensor } from '../tensor/index.js';
-import type { ClassificationModel } from '../models/index.js';
-import { imageBatch } from '../data/image-batch.js';
-import type { ImagePreprocess } from '../data/images.js';
-import { textBatchFromEncoded } from '../data/text-batch.js';
-import type { BertTokenizer } from '../data/tokenizer.js';
-import type { ImageRecord } from '../data/types.js';
+import { ArgumentError } from '../../errors.js';
+import { noGrad, tidy, type Tensor } from '../../tensor/index.js';
+import type { ClassificationModel } from '../../models/index.js';
+import { imageBatch } from '../../data/image-batch.js';
+import type { ImagePreprocess } from '../../data/images.js';
+import { textBatchFromEncoded } from '../../data/text-batch.js';
+import type { BertTokenizer } from '../../data/tokenizer.js';
+import type { ImageRecord } from '../../data/types.js';
 
 export interface BatchedPredictions {
   /** Argmax class per example. */

@@ -1,8 +1,8 @@
 // Per-example predictions as CSV (RFC 4180): a header, one row per example, fields quoted when
 // they hold a comma, a quote (doubled inside), a line break or leading/trailing spaces, so texts
 // round-trip through any CSV reader. Written atomically: readers see no file or a whole one.
-import { DataError } from '../errors.js';
-import { writeFileAtomic } from '../io/atomic-file.js';
+import { DataError } from '../../errors.js';
+import { writeFileAtomic } from '../../io/atomic-file.js';
 
 /** One field, quoted only when it must be. */
 export function csvField(value: string): string {

@@ -3,8 +3,8 @@
 // with --arch), or a text model from a Hugging Face BERT directory with its tokenizer. Evaluation
 // needs a trained head: a checkpoint without one is refused rather than scored with random weights.
 import { existsSync, statSync } from 'node:fs';
-import { ConfigError, UsageError } from '../errors.js';
-import { readSafetensorsHeader, type Tensor } from '../tensor/index.js';
+import { ConfigError, UsageError } from '../../errors.js';
+import { readSafetensorsHeader, type Tensor } from '../../tensor/index.js';
 import {
   RESNET_ARCHS,
   isResNetArch,
@@ -14,8 +14,8 @@ import {
   savedModelInfo,
   type BertForSequenceClassification,
   type ClassificationModel,
-} from '../models/index.js';
-import { BertTokenizer } from '../data/tokenizer.js';
+} from '../../models/index.js';
+import { BertTokenizer } from '../../data/tokenizer.js';
 
 export interface ImageClassifier {
   model: ClassificationModel<Tensor>;
