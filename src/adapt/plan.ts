@@ -23,6 +23,8 @@ export interface AdaptationPlan {
   trainableGroups: string[];
   /** Only the head trains: the backbone's output can be computed once and cached. */
   headOnly: boolean;
+  /** Backbone groups before the first trainable one (0 when everything trains). */
+  frozenPrefix: number;
   /** Qualified names of modules that run in inference mode during training (frozen subtrees). */
   inferenceModules: string[];
   /** Removes the train-mode hook this plan installed. */
@@ -135,6 +137,7 @@ export function planAdaptation(model: ClassificationModel, spec: StrategySpec): 
     optimizerGroups,
     trainableGroups: groups.slice(firstTrainable).map((g) => g.name),
     headOnly: firstTrainable === groups.length - 1,
+    frozenPrefix: firstTrainable,
     inferenceModules: inference.map(([n]) => n),
     release,
   };

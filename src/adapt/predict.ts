@@ -8,7 +8,7 @@ import type { Predictions } from '../evaluate/types.js';
  * Argmax predictions for every example of `table`. `forward` maps a batch of the table's inputs
  * to logits (the whole model, or the head alone on cached features).
  */
-export function predictTable(model: ClassificationModel, table: ExampleTable, batchSize: number, forward: (x: ModelInput) => Tensor = (x) => model.forward(x)): Predictions {
+export function predictTable<X = ModelInput>(model: ClassificationModel, table: ExampleTable<X>, batchSize: number, forward: (x: X) => Tensor = (x) => model.forward(x as ModelInput)): Predictions {
   const wasTraining = model.training;
   model.eval();
   const predictions: number[] = [];

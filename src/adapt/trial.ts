@@ -3,21 +3,22 @@
 // validation accuracy, audits what stayed frozen, evaluates, and measures what it cost.
 import { Tensor, F, tidy, keep, noGrad, manualSeed, randperm, countMacs, memoryStats, resetPeakMemory } from '../tensor/index.js';
 import { AdamW, LrScheduler, cosine } from '../optim/index.js';
-import type { ClassificationModel, ModelInput } from '../models/contract.js';
-import { featureTable, type ExampleTable } from '../data/example-table.js';
+import type { Activation, ClassificationModel, ModelInput } from '../models/contract.js';
+import { activationTable, type ExampleTable } from '../data/example-table.js';
+import { chainConsuming } from '../models/chain.js';
 import { splitMetrics } from '../evaluate/metrics.js';
 import { planAdaptation, type AdaptationPlan } from './plan.js';
 import { takeChecksums, auditFreeze, fixedTensorNames } from './audit.js';
-import type { FeatureCache } from './feature-cache.js';
+import type { CachePoint, FeatureCache } from './feature-cache.js';
 import { predictTable, accuracyOf } from './predict.js';
 import type { StrategySpec } from './strategies.js';
 import type { Modality } from './types.js';
 import type { LearningCurvePoint, TrialRecord } from './run-record.js';
 
-export interface TrialData {
-  train: ExampleTable;
-  validation: ExampleTable;
-  test: ExampleTable;
+export interface TrialData<X = ModelInput> {
+  train: ExampleTable<X>;
+  validation: ExampleTable<X>;
+  test: ExampleTable<X>;
 }
 
 export interface TrialProgress {
@@ -83,19 +84,27 @@ export function runTrial(setup: TrialSetup): TrialRecord {
     resetPeakMemory();
     const t0 = performance.now();
 
-    // A head on a backbone that runs as at inference can train on cached features.
-    const cached = plan.headOnly && strategy.batchNorm === 'frozen';
+    // A frozen prefix that runs as at inference is computed once per split and cached: the whole
+    // backbone's features for a head-only strategy, the activation after the last frozen group
+    // for partial unfreezing. Each trial is charged the prefix's forward FLOPs on its training
+    // split once, whether it computed them or found them cached.
+    const point: CachePoint | null = strategy.batchNorm !== 'frozen' || plan.frozenPrefix === 0 ? null : plan.headOnly ? 'features' : plan.frozenPrefix;
     let extractionFlops = 0;
-    let tables: TrialData = data;
-    if (cached) {
-      const get = (split: 'train' | 'validation' | 'test'): ExampleTable => {
-        const entry = s.featureCache.get(s.backboneKey, split, model, data[split], Math.max(batchSize, 256));
+    let tables: TrialData<unknown> = data;
+    if (point !== null) {
+      const get = (split: 'train' | 'validation' | 'test'): ExampleTable<Activation> => {
+        const entry = s.featureCache.get(s.backboneKey, split, point, model, data[split], Math.max(batchSize, 256));
         if (split === 'train') extractionFlops = entry.flops;
-        return featureTable(entry.features, data[split].labels, data[split].ids);
+        return activationTable(entry.features, data[split].labels, data[split].ids);
       };
       tables = { train: get('train'), validation: get('validation'), test: get('test') };
     }
-    const forward = (x: ModelInput): Tensor => (cached ? model.forwardHead(x as Tensor) : model.forward(x));
+    const forward = (x: unknown): Tensor =>
+      point === null
+        ? model.forward(x as ModelInput)
+        : point === 'features'
+          ? model.forwardHead(x as Tensor)
+          : chainConsuming(model.forwardFeaturesFrom(x as Activation, point), (f) => model.forwardHead(f));
 
     const optimizer = new AdamW(plan.optimizerGroups, { lr: strategy.lr.head });
     const stepsPerEpoch = Math.ceil(tables.train.size / batchSize);

@@ -2,16 +2,17 @@
 // labels and the example ids. Trials index it by example number, so the same code batches
 // images and token sequences.
 import { Tensor, fromTypedArray, tidy } from '../tensor/index.js';
-import type { ModelInput, BertInput } from '../models/contract.js';
+import type { ModelInput, BertInput, Activation } from '../models/contract.js';
+import { activationTensors } from '../models/contract.js';
 import { ArgumentError } from '../errors.js';
 
-export interface ExampleTable {
+export interface ExampleTable<X = ModelInput> {
   readonly size: number;
   readonly ids: readonly string[];
   /** (N) int64 class indices. */
   readonly labels: Tensor;
   /** The model input for the examples at `index` ((B) int64), as new tensors. */
-  take(index: Tensor): ModelInput;
+  take(index: Tensor): X;
   dispose(): void;
 }
 
@@ -65,15 +66,15 @@ export function tokenTable(input: Required<BertInput>, labels: readonly number[]
   };
 }
 
-/** A table of precomputed features (N, D): the input of a head trained on a frozen backbone. */
-export function featureTable(features: Tensor, labels: Tensor, ids: readonly string[]): ExampleTable {
-  return {
-    size: features.size(0),
-    ids,
-    labels,
-    take: (index) => features.indexSelect(0, index),
-    dispose: () => undefined, // owned by the feature cache
-  };
+/**
+ * A table of cached activations of a frozen prefix (or of the whole backbone's features), over
+ * the labels and ids of the split they were computed from. The cache owns the tensors.
+ */
+export function activationTable(a: Activation, labels: Tensor, ids: readonly string[]): ExampleTable<Activation> {
+  const tensors = activationTensors(a);
+  const take = (index: Tensor): Activation =>
+    tensors.length === 1 && a === tensors[0] ? (a as Tensor).indexSelect(0, index) : Object.fromEntries(Object.entries(a).map(([k, t]) => [k, (t as Tensor).indexSelect(0, index)]));
+  return { size: tensors[0].size(0), ids, labels, take, dispose: () => undefined };
 }
 
 /** Runs `fn` over consecutive batches of `size` examples; returns fn's results in order. */

@@ -3,12 +3,13 @@
 //   BertForMaskedLM: `bert.` (no pooler), `cls.predictions.{transform.dense, transform.LayerNorm,
 //   decoder, bias}`, the decoder's weight being the word-embedding tensor itself (tied) and its
 //   bias `cls.predictions.bias` (as in transformers, both appear in the state dict under two names).
-import { Tensor, F, manualSeed, noGrad, zeros } from '../tensor/index.js';
+import { Tensor, F, manualSeed, noGrad, zeros, onesLike, zerosLike } from '../tensor/index.js';
 import { Module, Linear, LayerNorm, Embedding, Dropout } from '../nn/index.js';
+import { additiveAttentionMask } from '../nn/attention.js';
 import { chain, chainConsuming } from './chain.js';
-import { BertModel, activation } from './bert-layers.js';
+import { BertModel, activation, checkBertInput } from './bert-layers.js';
 import { bertConfig, classNamesOf, type BertConfig } from './bert-config.js';
-import { groupByPrefix, checkHeadArgs, checkedHeadInfo, type BertInput, type HeadInfo, type ParameterGroup, type TransferContract } from './contract.js';
+import { groupByPrefix, checkHeadArgs, checkedHeadInfo, checkStep, type Activation, type BertInput, type HeadInfo, type ParameterGroup, type TransferContract } from './contract.js';
 
 export { BertModel } from './bert-layers.js';
 export type { BertInput } from './contract.js';
@@ -85,6 +86,55 @@ export class BertForSequenceClassification extends Module implements TransferCon
   /** Pooled [CLS] representation (N, H), after the pooler's dense + tanh. */
   forwardFeatures(input: BertInput): Tensor {
     return this.bert.forwardPooled(input);
+  }
+
+  /**
+   * After groups [0, end): { hidden (N, T, H), mask (N, 1, 1, T) additive } while inside the
+   * encoder; the pooled (N, H) features once the pooler (the last group) has run.
+   */
+  forwardPrefix(input: BertInput, end: number): Activation {
+    const layers = this.bert.encoder.layer.items;
+    checkStep(this.arch, end, layers.length + 2, 'forwardPrefix');
+    if (end === 0) {
+      const [n, t] = checkBertInput(input, this.#cfg, this.arch);
+      const ids = input.inputIds.view([n, t]);
+      return {
+        inputIds: ids,
+        attentionMask: input.attentionMask ? input.attentionMask.view([n, t]) : onesLike(ids),
+        tokenTypeIds: input.tokenTypeIds ? input.tokenTypeIds.view([n, t]) : zerosLike(ids),
+      };
+    }
+    checkBertInput(input, this.#cfg, this.arch);
+    const mask = input.attentionMask ? additiveAttentionMask(input.attentionMask) : zeros([input.inputIds.size(0), 1, 1, input.inputIds.size(1)]);
+    const embedded = this.bert.embeddings.forward(input.inputIds, input.tokenTypeIds ?? null);
+    return this.#continue({ hidden: embedded, mask }, 1, end);
+  }
+
+  forwardFeaturesFrom(a: Activation, start: number): Tensor {
+    const layers = this.bert.encoder.layer.items;
+    checkStep(this.arch, start, layers.length + 2, 'forwardFeaturesFrom');
+    if (start === 0) return this.forwardFeatures(a as unknown as BertInput);
+    if (start === layers.length + 2) return (a as Tensor).view((a as Tensor).shape); // already pooled
+    const out = this.#continue(a as { hidden: Tensor; mask: Tensor }, start, layers.length + 2, false);
+    return out as Tensor;
+  }
+
+  /** Runs groups [from, to) on { hidden, mask }; consumes its input unless `owned` is false. */
+  #continue(a: { hidden: Tensor; mask: Tensor }, from: number, to: number, owned = true): Activation {
+    const layers = this.bert.encoder.layer.items;
+    let hidden = a.hidden;
+    for (let g = from; g < Math.min(to, layers.length + 1); g++) {
+      const next = layers[g - 1].forward(hidden, a.mask);
+      if (owned || hidden !== a.hidden) hidden.dispose();
+      hidden = next;
+    }
+    if (to === layers.length + 2) {
+      const pooled = this.bert.pooler!.forward(hidden);
+      if (owned || hidden !== a.hidden) hidden.dispose();
+      if (owned) a.mask.dispose();
+      return pooled;
+    }
+    return { hidden: owned || hidden !== a.hidden ? hidden : hidden.view(hidden.shape), mask: owned ? a.mask : a.mask.view(a.mask.shape) };
   }
 
   /** (N, H) -> dropout -> classifier -> (N, numLabels) */

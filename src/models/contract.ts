@@ -21,6 +21,12 @@ export interface BertInput {
 /** What a model accepts: images (N, C, H, W) float32, or token batches. */
 export type ModelInput = Tensor | BertInput;
 
+/**
+ * What flows between backbone groups: a tensor, or named tensors (BERT's hidden states and
+ * attention mask), each with the batch as its first dimension.
+ */
+export type Activation = Tensor | { readonly [name: string]: Tensor };
+
 /** Where the current classifier head came from. */
 export interface HeadInfo {
   numClasses: number;
@@ -50,6 +56,14 @@ export interface TransferContract<I = ModelInput> {
   forwardHead(features: Tensor): Tensor;
   /** forwardHead(forwardFeatures(x)). */
   forward(x: I): Tensor;
+  /**
+   * The backbone in steps, one per parameter group before the head: the activation after groups
+   * [0, end). With forwardFeaturesFrom(forwardPrefix(x, k), k) = forwardFeatures(x), the output of
+   * a frozen prefix can be computed once and cached. The caller owns the result.
+   */
+  forwardPrefix(x: I, end: number): Activation;
+  /** Runs backbone groups [start, ...) and the feature readout on an activation from forwardPrefix. */
+  forwardFeaturesFrom(a: Activation, start: number): Tensor;
   /**
    * Replaces the head with a new one for `numClasses`, initialised after seeding libtorch's
    * generator with `seed` (like torch.manual_seed), and disposes the old head.
@@ -107,6 +121,18 @@ export function parameterGroupProblems(model: ClassificationModel | (Module & { 
   const own = new Set(all.map(([, t]) => t));
   for (const t of owner.keys()) if (!own.has(t)) problems.push(`a group holds a tensor that is not a parameter of the model`);
   return problems;
+}
+
+/** The tensors of an activation. */
+export function activationTensors(a: Activation): Tensor[] {
+  return a instanceof Object && 'handle' in a ? [a as Tensor] : Object.values(a as Record<string, Tensor>);
+}
+
+/** Throws unless 0 <= k <= steps (the backbone groups of `owner`). */
+export function checkStep(owner: string, k: number, steps: number, what: string): void {
+  if (!Number.isInteger(k) || k < 0 || k > steps) {
+    throw new ArgumentError(`${owner}.${what}: group index must be an integer in [0, ${steps}] (the backbone has ${steps} groups before the head), got ${k}`);
+  }
 }
 
 /** Validates a class count and optional class names for a head. */

@@ -7,7 +7,7 @@ import { Module, Conv2d, BatchNorm2d, Linear, Sequential, init } from '../nn/ind
 import { ArgumentError, ConfigError } from '../errors.js';
 import { chain } from './chain.js';
 import { makeStage, EXPANSION, type BlockKind } from './resnet-blocks.js';
-import { groupByPrefix, checkHeadArgs, checkedHeadInfo, type HeadInfo, type ParameterGroup, type TransferContract } from './contract.js';
+import { groupByPrefix, checkHeadArgs, checkedHeadInfo, checkStep, type Activation, type HeadInfo, type ParameterGroup, type TransferContract } from './contract.js';
 
 export const RESNET_ARCHS = ['resnet18', 'resnet34', 'resnet50', 'resnet20', 'resnet32', 'resnet56'] as const;
 export type ResNetArch = (typeof RESNET_ARCHS)[number];
@@ -106,17 +106,39 @@ export class ResNet extends Module implements TransferContract<Tensor> {
   /** (N, inChannels, H, W) float32 -> (N, featureDim) globally average-pooled features. */
   forwardFeatures(x: Tensor): Tensor {
     const s = x.shape;
-    if (s.length !== 4 || s[1] !== this.#config.inChannels) {
-      throw new ArgumentError(`${this.arch}: expected images (N, ${this.#config.inChannels}, H, W), got [${s.join(', ')}]; images need a batch dimension and ${this.#config.inChannels} channels`);
+    if (s.length !== 4 || s[1] !== this.config.inChannels) {
+      throw new ArgumentError(`${this.arch}: expected images (N, ${this.config.inChannels}, H, W), got [${s.join(', ')}]; images need a batch dimension and ${this.config.inChannels} channels`);
     }
+    return this.forwardFeaturesFrom(x, 0);
+  }
+
+  /** One step per parameter group before the head: the stem, then each stage. */
+  #steps(): ((t: Tensor) => Tensor)[] {
     const imagenet = this.spec.stem === 'imagenet';
+    const stem = (x: Tensor): Tensor =>
+      chain(
+        x,
+        (t) => this.conv1.forward(t),
+        (t) => this.bn1.forward(t),
+        (t) => t.relu(),
+        ...(imagenet ? [(t: Tensor) => F.maxPool2d(t, 3, 2, 1)] : []), // ImageNet stem: /4 in all
+      );
+    return [stem, ...this.stages.map((stage) => (t: Tensor) => stage.forward(t))];
+  }
+
+  /** The feature map after the stem and the first end-1 stages: (N, C, H', W'). */
+  forwardPrefix(x: Tensor, end: number): Tensor {
+    const steps = this.#steps();
+    checkStep(this.arch, end, steps.length, 'forwardPrefix');
+    return chain(x, ...steps.slice(0, end));
+  }
+
+  forwardFeaturesFrom(a: Activation, start: number): Tensor {
+    const steps = this.#steps();
+    checkStep(this.arch, start, steps.length, 'forwardFeaturesFrom');
     return chain(
-      x,
-      (t) => this.conv1.forward(t),
-      (t) => this.bn1.forward(t),
-      (t) => t.relu(),
-      ...(imagenet ? [(t: Tensor) => F.maxPool2d(t, 3, 2, 1)] : []), // ImageNet stem: /4 in all
-      ...this.stages.map((stage) => (t: Tensor) => stage.forward(t)),
+      a as Tensor,
+      ...steps.slice(start),
       (t) => F.adaptiveAvgPool2d(t, 1), // (N, C, 1, 1)
       (t) => t.flatten(1), // (N, C)
     );

@@ -53,6 +53,8 @@ test('vision lab on an image folder with a ResNet checkpoint writes trials, summ
   // frozen trains the head only: 64 features x 3 classes + 3 biases
   assert.equal(vision.strategies.frozen!.trainableParams, 64 * 3 + 3);
   assert.ok(vision.strategies.frozen!.cost.trainFlops < vision.strategies.full_finetune!.cost.trainFlops);
+  // partial unfreezing starts from the cached output of its frozen groups: less work than full
+  assert.ok(vision.strategies.partial_unfreeze!.cost.trainFlops < 0.8 * vision.strategies.full_finetune!.cost.trainFlops);
   assert.ok(vision.strategies.frozen!.cost.storedBytes < vision.strategies.partial_unfreeze!.cost.storedBytes);
   assert.ok(Array.isArray(vision.recommendation.reasons) && vision.recommendation.reasons.length > 0);
   const note = readFileSync(join(out, 'notes', 'vision.md'), 'utf8');
