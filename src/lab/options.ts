@@ -10,8 +10,8 @@ export interface LabOptions {
   seeds: number[];
   /** Epochs per trial; undefined = the modality's default. */
   epochs?: number;
-  /** Backbone groups partial_unfreeze trains besides the head. */
-  partialK: number;
+  /** Backbone groups partial_unfreeze trains besides the head; undefined = the modality's default. */
+  partialK?: number;
   /** Non-inferiority margin as a fraction of accuracy (0.01 = 1 point). */
   margin: number;
   /** Custom target data: an image folder (vision) or a CSV/JSONL table (text). */
@@ -40,6 +40,12 @@ export interface ModalityPlan {
   backboneLr: number;
   weightDecay: number;
   labelBudget: number;
+  /**
+   * Backbone groups partial_unfreeze trains: ResNet's last stage (1); for BERT the pooler and the
+   * last encoder layer (2), because the last group alone is the pooler, which sits on top of the
+   * encoder and (for a masked-LM backbone) was never pretrained.
+   */
+  partialK: number;
   /** True when the user asked for this budget; a default budget shrinks to what small classes can give. */
   labelBudgetExplicit: boolean;
   /** Split fractions of what is not used for training. */
@@ -50,27 +56,26 @@ export interface ModalityPlan {
   validationPerClassCap?: number;
 }
 
-export function modalityPlan(modality: Modality, o: Pick<LabOptions, 'epochs' | 'labelBudget' | 'quick'>): ModalityPlan {
+export function modalityPlan(modality: Modality, o: Pick<LabOptions, 'epochs' | 'labelBudget' | 'quick' | 'partialK'>): ModalityPlan {
   const base: ModalityPlan =
     modality === 'vision'
       ? // ResNet-20 at 32x32: SGD-like rates are too hot for AdamW; the head learns 10x faster than the backbone.
-        { epochs: 10, batchSize: 64, headLr: 3e-3, backboneLr: 3e-4, weightDecay: 0.01, labelBudget: 100, labelBudgetExplicit: false, validationFraction: 0.1, testFraction: 0.3 }
+        { epochs: 10, batchSize: 64, headLr: 3e-3, backboneLr: 3e-4, weightDecay: 0.01, labelBudget: 100, partialK: 1, labelBudgetExplicit: false, validationFraction: 0.1, testFraction: 0.3 }
       : // small BERT: the classic fine-tuning range for the backbone, a faster head.
-        { epochs: 8, batchSize: 16, headLr: 2e-3, backboneLr: 2e-4, weightDecay: 0.01, labelBudget: 100, labelBudgetExplicit: false, validationFraction: 0.2, testFraction: 0.3 };
+        { epochs: 8, batchSize: 16, headLr: 2e-3, backboneLr: 2e-4, weightDecay: 0.01, labelBudget: 100, partialK: 2, labelBudgetExplicit: false, validationFraction: 0.2, testFraction: 0.3 };
   if (o.quick) {
     base.epochs = 2;
     base.labelBudget = 16;
     base.validationPerClassCap = 24;
     base.testPerClassCap = 24;
   }
-  return { ...base, epochs: o.epochs ?? base.epochs, labelBudget: o.labelBudget ?? base.labelBudget, labelBudgetExplicit: o.labelBudget !== undefined };
+  return { ...base, epochs: o.epochs ?? base.epochs, labelBudget: o.labelBudget ?? base.labelBudget, labelBudgetExplicit: o.labelBudget !== undefined, partialK: o.partialK ?? base.partialK };
 }
 
 export const DEFAULT_LAB_OPTIONS: LabOptions = {
   modalities: ['vision', 'text'],
   strategies: [...STRATEGY_NAMES],
   seeds: [0, 1, 2],
-  partialK: 1,
   margin: 0.01,
   splitSeed: 0,
   out: 'runs/lab',
