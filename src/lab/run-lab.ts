@@ -65,7 +65,8 @@ export async function runLab(options: LabOptions, events: LabEvents = {}): Promi
     const trials: TrialRecord[] = [];
     try {
       for (const strategyName of options.strategies) {
-        const strategy = defineStrategy(strategyName, { headLr: plan.headLr, backboneLr: plan.backboneLr, partialK: plan.partialK, weightDecay: plan.weightDecay });
+        const headLr = strategyName === 'frozen' ? plan.probeLr : plan.headLr;
+        const strategy = defineStrategy(strategyName, { headLr, backboneLr: plan.backboneLr, partialK: plan.partialK, weightDecay: plan.weightDecay });
         for (const seed of options.seeds) {
           index++;
           const print = fingerprint({ data: target.dataset.contentHash, split: target.split, backbone: backbone.key, strategy, seed, plan });
