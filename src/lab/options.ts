@@ -53,7 +53,7 @@ export interface ModalityPlan {
   /** Split fractions of what is not used for training. */
   validationFraction: number;
   testFraction: number;
-  /** Cap on test examples per class (quick runs). */
+  /** Caps on test and validation examples per class (balanced parts; smaller in quick runs). */
   testPerClassCap?: number;
   validationPerClassCap?: number;
 }
