@@ -1,0 +1,150 @@
+// The exercise checkers: each fails on its shipped starter with feedback that names the mistake,
+// passes on its reference solution, and catches other slips than the starter's (so the feedback
+// comes from checking behaviour, not from recognising one file).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { AdamW } from '../../src/optim/index.js';
+import { defineStrategy } from '../../src/adapt/strategies.js';
+import { planAdaptation } from '../../src/adapt/plan.js';
+import { EXERCISES, checkExercise } from '../../academy/exercises/resnet-bert-and-finetuning/exercises.js';
+import { Report } from '../../academy/exercises/resnet-bert-and-finetuning/checks/report.js';
+import { checkTrulyFrozen } from '../../academy/exercises/resnet-bert-and-finetuning/checks/ex01-truly-frozen.js';
+import { checkLearningRatePlan } from '../../academy/exercises/resnet-bert-and-finetuning/checks/ex02-lr-plan.js';
+import { checkPartialRun } from '../../academy/exercises/resnet-bert-and-finetuning/checks/ex03-partial-vs-extremes.js';
+import { checkConfusionShift } from '../../academy/exercises/resnet-bert-and-finetuning/checks/ex04-confusion-shift.js';
+import { checkHeadlineVsPattern } from '../../academy/exercises/resnet-bert-and-finetuning/checks/ex05-headline-vs-pattern.js';
+import { checkAdaptationNote } from '../../academy/exercises/resnet-bert-and-finetuning/checks/ex06-adaptation-note.js';
+import * as ex03 from '../../academy/exercises/resnet-bert-and-finetuning/solutions/ex03-partial-vs-extremes.js';
+import * as ex04 from '../../academy/exercises/resnet-bert-and-finetuning/solutions/ex04-confusion-shift.js';
+import * as ex05 from '../../academy/exercises/resnet-bert-and-finetuning/solutions/ex05-headline-vs-pattern.js';
+import * as ex06 from '../../academy/exercises/resnet-bert-and-finetuning/solutions/ex06-adaptation-note.js';
+import { loadRun } from '../../academy/exercises/resnet-bert-and-finetuning/checks/analysis.js';
+
+/** What the untouched starter of each exercise must be told: one pattern per mistake it contains. */
+const STARTER_FEEDBACK: Record<number, RegExp[]> = {
+  1: [/the optimizer holds \d+ backbone parameter tensors \(conv1\.weight/, /backbone parameters still require gradients/, /BatchNorm buffers changed \(bn1\.running_mean/, /model\.train\(\) before every epoch/],
+  2: [/ResNet-20: the head and the backbone share one learning rate \(0\.001/, /tiny BERT: the head and the backbone share one learning rate/, /justification is still empty or a TODO/],
+  3: [/partialMinusFrozenPoints is NaN/, /cheapestAcceptable is full_finetune, the highest mean validation accuracy/, /transferBeatsScratch = false, but scratch's paired interval/],
+  4: [/scratch → partial_unfreeze: "4" predicted as "9" is not the pair that changed most: that is the most frequent confusion \*after\* adaptation/, /frozen → partial_unfreeze: .*most frequent confusion \*after\* adaptation/],
+  5: [/full_finetune vs scratch \(validation\): the accuracy moved by 10\.\d\d points .*the headline did move/],
+  6: [/missing section "## Scratch baseline"/, /missing section "## Confusion pattern"/, /section "## Evidence" is still a TODO/, /the note defends full_finetune, the best score, but recommend\(\) on this evidence names frozen/],
+};
+
+for (const exercise of EXERCISES) {
+  test(`exercise ${exercise.n} (${exercise.slug}): the untouched starter fails, and the feedback names its mistakes`, async () => {
+    const { report } = await checkExercise(exercise.n, 'starter');
+    assert.equal(report.passed, false);
+    const failures = report.failures.join('\n');
+    for (const pattern of STARTER_FEEDBACK[exercise.n]) assert.match(failures, pattern);
+  });
+
+  test(`exercise ${exercise.n} (${exercise.slug}): the reference solution passes every check`, async () => {
+    const { report } = await checkExercise(exercise.n, 'solution');
+    assert.deepEqual(report.failures, []);
+    assert.ok(report.findings.length >= 3, 'a pass is made of several checked statements');
+  });
+}
+
+test('exercise 1: calling eval() once in setup is caught: model.train() in the loop lets BatchNorm statistics drift', () => {
+  const report = new Report();
+  checkTrulyFrozen(
+    {
+      prepareFrozenRun(model) {
+        const head = model.parameterGroups().at(-1)!.params;
+        for (const [name, t] of model.namedParameters()) t.requiresGrad_(name.startsWith('fc.'));
+        model.eval();
+        return { optimizer: new AdamW(head, { lr: 1e-2 }) };
+      },
+    },
+    report,
+  );
+  assert.deepEqual(report.failures.length, 1);
+  assert.match(report.failures[0], /BatchNorm buffers changed .*undoes any eval\(\) you call once in setup/);
+});
+
+test('exercise 1: a plan that is not frozen fails the audit statement even if the optimizer is built from it', () => {
+  const report = new Report();
+  checkTrulyFrozen(
+    {
+      prepareFrozenRun(model) {
+        const plan = planAdaptation(model, defineStrategy('partial_unfreeze', { headLr: 1e-2 }));
+        return { optimizer: new AdamW(plan.optimizerGroups, { lr: 1e-2 }), plan };
+      },
+    },
+    report,
+  );
+  assert.match(report.failures.join('\n'), /the optimizer holds \d+ backbone parameter tensors \(layer3\./);
+  assert.match(report.failures.join('\n'), /your plan is for 'partial_unfreeze', not 'frozen'/);
+});
+
+test('exercise 2: an inverted plan and an unjustified layer decay are named', () => {
+  const inverted = new Report();
+  checkLearningRatePlan({ learningRatePlan: () => ({ strategy: defineStrategy('full_finetune', { headLr: 1e-4, backboneLr: 1e-3 }), justification: 'x' }) }, inverted);
+  assert.match(inverted.failures.join('\n'), /ResNet-20: the backbone learns faster than the head/);
+  const decay = new Report();
+  const text =
+    'The head is new and starts from random weights, so it gets 0.003 to learn fast. The backbone is pretrained, so it gets 0.0003 to keep its features and not forget what it learned.';
+  checkLearningRatePlan({ learningRatePlan: () => ({ strategy: defineStrategy('full_finetune', { headLr: 3e-3, backboneLr: 3e-4, layerDecay: 0.7 }), justification: text }) }, decay);
+  assert.deepEqual(decay.failures, ['the plan uses layer decay 0.7 but the justification does not explain it (mention "decay" and the factor).']);
+  const frozen = new Report();
+  checkLearningRatePlan({ learningRatePlan: () => ({ strategy: defineStrategy('frozen'), justification: text }) }, frozen);
+  assert.match(frozen.failures[0], /trains the head only, so the backbone has no learning rate/);
+});
+
+test('exercise 3: fractions instead of points and a flipped sign get their own feedback', () => {
+  const report = new Report();
+  checkPartialRun(
+    {
+      readPartialRun(run) {
+        const right = ex03.readPartialRun(run);
+        return { ...right, partialMinusFrozenPoints: right.partialMinusFrozenPoints / 100, partialMinusFullPoints: -right.partialMinusFullPoints, cheapestAcceptable: 'frozen' };
+      },
+    },
+    report,
+  );
+  const text = report.failures.join('\n');
+  assert.match(text, /partialMinusFrozenPoints = 0\.04\d+: that is a fraction of accuracy/);
+  assert.match(text, /partialMinusFullPoints = 0\.33 has the wrong sign/);
+  assert.match(text, /cheapestAcceptable is frozen, but its paired interval vs full_finetune is .* it is inferior, not acceptable/);
+  assert.equal(report.failures.length, 3);
+});
+
+test('exercise 4: sums over seeds instead of means per run are named', () => {
+  const report = new Report();
+  checkConfusionShift(
+    {
+      mostChangedPair(baseline, adapted, names) {
+        const right = ex04.mostChangedPair(baseline, adapted, names);
+        return { ...right, baselineCount: right.baselineCount * baseline.length, adaptedCount: right.adaptedCount * adapted.length };
+      },
+    },
+    report,
+  );
+  assert.equal(report.failures.length, 2);
+  for (const f of report.failures) assert.match(f, /are sums over the 3 seeds; report the mean per run/);
+});
+
+test('exercise 5: a pair whose change is within noise is not a hidden pattern', () => {
+  const report = new Report();
+  checkHeadlineVsPattern(
+    {
+      findHiddenPattern(run) {
+        // partial_unfreeze vs frozen: accuracy identical, hard_ham -> spam moved a little, not significantly.
+        const right = ex05.findHiddenPattern(run);
+        return { ...right, strategy: 'partial_unfreeze', baseline: 'frozen', accuracyChangePoints: 0, actual: 'hard_ham', predicted: 'spam' };
+      },
+    },
+    report,
+  );
+  assert.equal(report.failures.length, 1);
+  assert.match(report.failures[0], /partial_unfreeze vs frozen \(validation\): "hard_ham" predicted as "spam" changed .* but within noise/);
+});
+
+test('exercise 6: a complete note that defends the wrong depth fails on the decision only', () => {
+  const report = new Report();
+  checkAdaptationNote({ writeNote: (run) => ex06.writeNote(run).replace('Cheapest acceptable depth: frozen', 'Cheapest acceptable depth: partial_unfreeze') }, report);
+  assert.equal(report.failures.length, 1);
+  assert.match(report.failures[0], /the note defends partial_unfreeze but recommend\(\) on this evidence names frozen/);
+  // The solution's note is computed from the run: the same note for the same records.
+  assert.equal(ex06.writeNote(loadRun('text-run.json')), ex06.writeNote(loadRun('text-run.json')));
+});
