@@ -12,7 +12,7 @@ export const pretrainCommand: CommandSpec = {
   positionals: [{ name: 'modality', description: 'vision or text', required: true }],
   options: {
     out: { type: 'string', description: 'output directory (default: backbones/<modality>)' },
-    epochs: { type: 'integer', description: 'training epochs (default: vision 3, text 2; quick: 1)' },
+    epochs: { type: 'integer', description: 'training epochs (default: vision 3, text 1; quick: 1)' },
     seed: { type: 'integer', description: 'seed of the split, the initialisation and the batch order', default: 0 },
     quick: { type: 'boolean', description: 'a tiny budget that finishes in well under a minute (tests, first looks); outputs are complete and loadable' },
   },

@@ -1,0 +1,55 @@
+// Pieces both pretraining recipes share: seeded epoch orders, weight-decay groups, a logger.
+import type { Tensor } from '../tensor/index.js';
+import type { ParamGroup } from '../optim/index.js';
+import { mulberry32 } from '../data/splits.js';
+import { Progress } from '../cli/progress.js';
+
+/**
+ * The example order of one epoch: a Fisher-Yates shuffle of 0..n-1 driven by mulberry32 seeded
+ * from (seed, epoch). Pure JS integer arithmetic, so it is the same on every machine and does not
+ * consume libtorch's generator (which dropout and masking use).
+ */
+export function epochOrder(n: number, seed: number, epoch: number): Uint32Array {
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  const random = mulberry32((seed ^ Math.imul(epoch + 1, 0x85ebca6b)) >>> 0);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    const t = order[i];
+    order[i] = order[j];
+    order[j] = t;
+  }
+  return order;
+}
+
+/**
+ * Two optimizer groups: matrices and convolution kernels get weight decay; biases, norm
+ * parameters (1-D) and `noDecay` names (e.g. embeddings' LayerNorm) get none, the usual rule.
+ */
+export function decayGroups(named: [string, Tensor][], weightDecay: number): ParamGroup[] {
+  const decay: [string, Tensor][] = [];
+  const rest: [string, Tensor][] = [];
+  for (const entry of named) (entry[1].ndim > 1 ? decay : rest).push(entry);
+  return [
+    { name: 'decay', params: decay, weightDecay },
+    { name: 'no_decay', params: rest, weightDecay: 0 },
+  ];
+}
+
+/** Where a pretraining run reports: a line logger and a progress display factory. */
+export interface PretrainReporter {
+  log(line: string): void;
+  progress(label: string, total: number, unit: string): Progress;
+}
+
+/** Progress and log lines on stderr (the CLI), or nothing at all (`silent`, for tests and library calls). */
+export function reporter(silent: boolean): PretrainReporter {
+  return silent
+    ? { log: () => undefined, progress: (label, total, unit) => new Progress({ label, total, unit, stream: null }) }
+    : { log: (line) => process.stderr.write(`${line}\n`), progress: (label, total, unit) => new Progress({ label, total, unit }) };
+}
+
+export function round(v: number, digits = 6): number {
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
+}

