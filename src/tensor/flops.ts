@@ -46,6 +46,15 @@ export function recordMacs(macs: number, gradOperands: number): void {
   active.backward += macs * gradOperands;
 }
 
+/**
+ * How many backward products an operator `out = op(operands)` will run: one per operand that gets
+ * a gradient, and none when no gradient flows through `out` at all (inside noGrad, parameters
+ * still require gradients, but no backward will ever run).
+ */
+export function gradProducts(out: { requiresGrad: boolean }, ...operands: { requiresGrad: boolean }[]): number {
+  return out.requiresGrad ? operands.filter((t) => t.requiresGrad).length : 0;
+}
+
 /** FLOPs of a count: 2 per multiply-add. */
 export function flopsOf(macs: MacCount): { forward: number; backward: number; total: number } {
   return { forward: 2 * macs.forward, backward: 2 * macs.backward, total: 2 * (macs.forward + macs.backward) };

@@ -3,7 +3,7 @@
 import type { TensorHandle } from '../native/binding.js';
 import { ArgumentError } from '../errors.js';
 import { callOp } from './dispatch.js';
-import { isCountingMacs, recordMacs } from './flops.js';
+import { gradProducts, isCountingMacs, recordMacs } from './flops.js';
 import { Tensor } from './tensor.js';
 
 type Pair = number | [number, number];
@@ -26,14 +26,9 @@ export function conv2d(
   const out = wrap(callOp('aten::conv2d', [input.handle, weight.handle, opt(bias), stride, padding, dilation, groups]));
   if (isCountingMacs()) {
     const [, cinPerGroup, kh, kw] = weight.shape;
-    recordMacs(out.numel * cinPerGroup * kh * kw, gradOperands(input, weight));
+    recordMacs(out.numel * cinPerGroup * kh * kw, gradProducts(out, input, weight));
   }
   return out;
-}
-
-/** How many of the operands of a product will get a gradient (each costs one more product). */
-function gradOperands(a: Tensor, b: Tensor): number {
-  return (a.requiresGrad ? 1 : 0) + (b.requiresGrad ? 1 : 0);
 }
 
 /**
@@ -72,7 +67,7 @@ export function adaptiveAvgPool2d(input: Tensor, outputSize: Pair): Tensor {
 /** (..., Din) x (Dout, Din) + (Dout) -> (..., Dout) */
 export function linear(input: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
   const out = wrap(callOp('aten::linear', [input.handle, weight.handle, opt(bias)]));
-  if (isCountingMacs()) recordMacs(out.numel * weight.size(1), gradOperands(input, weight));
+  if (isCountingMacs()) recordMacs(out.numel * weight.size(1), gradProducts(out, input, weight));
   return out;
 }
 

@@ -9,7 +9,7 @@ import { DisposedTensorError } from '../errors.js';
 import { DTYPES, dtypeFromCode, type DType, type AnyTypedArray } from './dtype.js';
 import { callOp, callOpInPlace, rethrow } from './dispatch.js';
 import { track } from './scope.js';
-import { isCountingMacs, recordMacs } from './flops.js';
+import { gradProducts, isCountingMacs, recordMacs } from './flops.js';
 
 export type Shape = readonly number[];
 export type TensorOrScalar = Tensor | number;
@@ -393,7 +393,7 @@ export class Tensor {
     const out = this.#op(qualified, [this.handle, other.handle]);
     if (isCountingMacs()) {
       const k = this.size(-1);
-      recordMacs(out.numel * k, (this.requiresGrad ? 1 : 0) + (other.requiresGrad ? 1 : 0));
+      recordMacs(out.numel * k, gradProducts(out, this, other));
     }
     return out;
   }
