@@ -176,7 +176,7 @@ export function runWorkload(id: string, overrides: { warmup?: number; steps?: nu
   built.optimizer?.dispose();
   built.model.dispose();
   const env = Object.fromEntries(
-    ['OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'OMP_WAIT_POLICY', 'GOMP_SPINCOUNT', 'ADAPTLAB_THREADS'].map((k) => [k, process.env[k]]),
+    ['OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'OMP_WAIT_POLICY', 'GOMP_SPINCOUNT', 'OPENBLAS_THREAD_TIMEOUT', 'ADAPTLAB_THREADS'].map((k) => [k, process.env[k]]),
   );
   return {
     workload: id,
