@@ -78,7 +78,7 @@ export function defineStrategy(name: StrategyName, o: StrategyOptions = {}): Str
         lr: { head: headLr, backbone: null, layerDecay: null },
         weightDecay,
         batchNorm: o.batchNorm ?? 'frozen',
-        description: 'pretrained backbone fixed (BatchNorm in inference mode), only the new head trains: a linear probe',
+        description: 'pretrained backbone fixed (BatchNorm in inference mode), only the new head trains: a linear probe on standardised features',
       };
     case 'partial_unfreeze': {
       const k = o.partialK ?? 1;

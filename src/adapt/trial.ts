@@ -11,6 +11,7 @@ import { planAdaptation, type AdaptationPlan } from './plan.js';
 import { takeChecksums, auditFreeze, fixedTensorNames } from './audit.js';
 import type { CachePoint, FeatureCache } from './feature-cache.js';
 import { predictTable, accuracyOf } from './predict.js';
+import { FeatureStandardizer } from './standardize.js';
 import type { StrategySpec } from './strategies.js';
 import type { Modality } from './types.js';
 import type { LearningCurvePoint, TrialRecord } from './run-record.js';
@@ -72,9 +73,12 @@ export function runTrial(setup: TrialSetup): TrialRecord {
   manualSeed(seed);
   const model = setup.buildModel(strategy.init, seed);
   const plan = planAdaptation(model, strategy);
+  /** Tensors and helpers the trial makes for itself, released however it ends. */
+  const owned: { dispose(): void }[] = [];
   try {
     return train(setup, model, plan);
   } finally {
+    for (const o of owned) o.dispose();
     plan.release();
     model.dispose();
   }
@@ -91,13 +95,30 @@ export function runTrial(setup: TrialSetup): TrialRecord {
     const point: CachePoint | null = strategy.batchNorm !== 'frozen' || plan.frozenPrefix === 0 ? null : plan.headOnly ? 'features' : plan.frozenPrefix;
     let extractionFlops = 0;
     let tables: TrialData<unknown> = data;
+    // A head-only trial trains on standardised features (standardize.ts); `evaluation` keeps the
+    // raw ones, which the folded head is scored on.
+    let evaluation: TrialData<unknown> = data;
+    let standardizer: FeatureStandardizer | null = null;
     if (point !== null) {
-      const get = (split: 'train' | 'validation' | 'test'): ExampleTable<Activation> => {
+      const cached = (split: 'train' | 'validation' | 'test'): Activation => {
         const entry = s.featureCache.get(s.backboneKey, split, point, model, data[split], Math.max(batchSize, 256));
         if (split === 'train') extractionFlops = entry.flops;
-        return activationTable(entry.features, data[split].labels, data[split].ids);
+        return entry.features;
       };
-      tables = { train: get('train'), validation: get('validation'), test: get('test') };
+      const raw = { train: cached('train'), validation: cached('validation'), test: cached('test') };
+      const table = (split: 'train' | 'validation' | 'test', a: Activation): ExampleTable<Activation> => activationTable(a, data[split].labels, data[split].ids);
+      evaluation = { train: table('train', raw.train), validation: table('validation', raw.validation), test: table('test', raw.test) };
+      tables = evaluation;
+      if (point === 'features') {
+        standardizer = new FeatureStandardizer(raw.train as Tensor);
+        owned.push(standardizer);
+        const z = (split: 'train' | 'validation' | 'test'): ExampleTable<Activation> => {
+          const t = standardizer!.apply(raw[split] as Tensor);
+          owned.push(t);
+          return table(split, t);
+        };
+        tables = { train: z('train'), validation: z('validation'), test: z('test') };
+      }
     }
     const forward = (x: unknown): Tensor =>
       point === null
@@ -148,10 +169,11 @@ export function runTrial(setup: TrialSetup): TrialRecord {
     if (best.state) restore(model, best.state);
     disposeAll(best.state);
     optimizer.dispose();
+    standardizer?.foldInto(model.headLayer);
 
     const audit = auditFreeze(model, plan, before);
-    const validation = predictTable(model, tables.validation, 256, forward);
-    const test = predictTable(model, tables.test, 256, forward);
+    const validation = predictTable(model, evaluation.validation, 256, forward);
+    const test = predictTable(model, evaluation.test, 256, forward);
     const wallSeconds = (performance.now() - t0) / 1000;
     const fixed = fixedTensorNames(model, plan);
     const storedBytes = [...model.namedParameters(), ...model.namedBuffers()]

@@ -37,7 +37,10 @@ export interface ModalityPlan {
   epochs: number;
   batchSize: number;
   headLr: number;
-  /** Head learning rate of the linear probe (`frozen`): a convex problem on fixed features takes larger steps. */
+  /**
+   * Head learning rate of the linear probe (`frozen`): a convex problem on fixed, standardised
+   * features takes larger steps (measured over 1e-3..1: 0.1 is on the plateau for both modalities).
+   */
   probeLr: number;
   backboneLr: number;
   weightDecay: number;
@@ -63,10 +66,10 @@ export function modalityPlan(modality: Modality, o: Pick<LabOptions, 'epochs' | 
     modality === 'vision'
       ? // ResNet-20 at 32x32: SGD-like rates are too hot for AdamW; the head learns 10x faster than the backbone.
         // Validation 50 and test 150 per class: balanced, 0.2 points per validation example.
-        { epochs: 8, batchSize: 64, headLr: 3e-3, probeLr: 1e-1, backboneLr: 3e-4, weightDecay: 0.01, labelBudget: 100, partialK: 1, labelBudgetExplicit: false, validationFraction: 0.1, testFraction: 0.3, validationPerClassCap: 50, testPerClassCap: 150 }
+        { epochs: 8, batchSize: 64, headLr: 3e-3, probeLr: 0.1, backboneLr: 3e-4, weightDecay: 0.01, labelBudget: 100, partialK: 1, labelBudgetExplicit: false, validationFraction: 0.1, testFraction: 0.3, validationPerClassCap: 50, testPerClassCap: 150 }
       : // small BERT: the classic fine-tuning range for the backbone, a faster head.
         // Balanced validation and test parts, bounded by hard ham's 250 e-mails after the budget.
-        { epochs: 8, batchSize: 16, headLr: 2e-3, probeLr: 2e-2, backboneLr: 2e-4, weightDecay: 0.01, labelBudget: 100, partialK: 2, labelBudgetExplicit: false, validationFraction: 0.2, testFraction: 0.3, validationPerClassCap: 60, testPerClassCap: 100 };
+        { epochs: 8, batchSize: 16, headLr: 2e-3, probeLr: 0.1, backboneLr: 2e-4, weightDecay: 0.01, labelBudget: 100, partialK: 2, labelBudgetExplicit: false, validationFraction: 0.2, testFraction: 0.3, validationPerClassCap: 60, testPerClassCap: 100 };
   if (o.quick) {
     base.epochs = 2;
     base.labelBudget = 16;

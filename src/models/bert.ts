@@ -79,6 +79,10 @@ export class BertForSequenceClassification extends Module implements TransferCon
     return this.#classifier;
   }
 
+  get headLayer(): Linear {
+    return this.#classifier;
+  }
+
   get headInfo(): HeadInfo {
     return checkedHeadInfo(this.arch, this.#head, this.#head.numClasses);
   }

@@ -3,7 +3,7 @@
 // it holds: features, head, parameter groups (input to output) and head replacement are all it
 // needs to freeze, unfreeze or re-head a model.
 import type { Tensor } from '../tensor/index.js';
-import type { Module } from '../nn/index.js';
+import type { Linear, Module } from '../nn/index.js';
 import { ArgumentError } from '../errors.js';
 
 export type Modality = 'vision' | 'text';
@@ -54,6 +54,11 @@ export interface TransferContract<I = ModelInput> {
   forwardFeatures(x: I): Tensor;
   /** The classifier: (N, featureDim) -> (N, numClasses) logits. */
   forwardHead(features: Tensor): Tensor;
+  /**
+   * The linear layer forwardHead ends in, (numClasses, featureDim): in inference forwardHead(f)
+   * is headLayer.forward(f) (training may add dropout before it).
+   */
+  readonly headLayer: Linear;
   /** forwardHead(forwardFeatures(x)). */
   forward(x: I): Tensor;
   /**

@@ -99,6 +99,10 @@ export class ResNet extends Module implements TransferContract<Tensor> {
     return this.#fc;
   }
 
+  get headLayer(): Linear {
+    return this.#fc;
+  }
+
   get headInfo(): HeadInfo {
     return { ...this.#head, ...(this.#head.classNames ? { classNames: [...this.#head.classNames] } : {}) };
   }
