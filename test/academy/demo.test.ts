@@ -42,9 +42,9 @@ test('npm run demo: head replaced in fc, the full parameter-group table, totals,
   assert.equal(rows.length, 65, 'one row per ResNet-20 parameter');
   const row = (name: string) => rows.find((x) => x[0] === name)!;
   assert.deepEqual(row('conv1.weight').slice(1, 5), ['stem', 'no', '\u2014', '\u2014']);
-  assert.deepEqual(row('layer3.0.conv1.weight').slice(1, 5), ['layer3', 'yes', '3e-4', '0.01']);
-  assert.deepEqual(row('layer3.0.bn1.bias').slice(1, 5), ['layer3', 'yes', '3e-4', '0']);
-  assert.deepEqual(row('fc.weight').slice(1, 5), ['head', 'yes', '3e-3', '0.01']);
+  assert.deepEqual(row('layer3.0.conv1.weight').slice(1, 5), ['layer3', 'yes', '3e-3', '0.01']);
+  assert.deepEqual(row('layer3.0.bn1.bias').slice(1, 5), ['layer3', 'yes', '3e-3', '0']);
+  assert.deepEqual(row('fc.weight').slice(1, 5), ['head', 'yes', '0.01', '0.01']);
   const trainable = rows.filter((x) => x[2] === 'yes').reduce((n, x) => n + Number(x[5]), 0);
   assert.match(out, new RegExp(`Totals: ${trainable} trainable \\+ 66128 frozen = 272474 parameters`));
   assert.match(out, /modules kept in inference mode after every train\(\): conv1, bn1, layer1, layer2/);

@@ -125,7 +125,7 @@ async function main(): Promise<void> {
   console.log(`  fc.weight checksum ${before.get('fc.weight')!.slice(0, 12)} -> ${after.get('fc.weight')!.slice(0, 12)}; every backbone tensor unchanged: ${[...before].every(([n, s]) => n.startsWith('fc.') || after.get(n) === s)}`);
   console.log('  (backbone.buildModel(\'pretrained\', seed, numClasses) does both steps; the lab calls it for every trial.)');
 
-  // The lab's vision rates: the head learns 10x faster than the backbone. (Over a full schedule the
+  // The lab's vision rates: the head learns faster than the backbone. (Over a full schedule the
   // lab gives a linear probe, frozen, a larger head rate, probeLr; a few unscheduled steps on one
   // batch would overshoot with it, so the demo keeps headLr for every depth.)
   const rates = modalityPlan('vision', { quick: false });
