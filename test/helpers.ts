@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { Tensor, fromTypedArray, memoryStats } from '../src/tensor/index.js';
+import { runCli } from '../src/cli/main.js';
 
 /** The repository root (tests run from dist/test/...). */
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -57,4 +58,20 @@ export function assertClose(actual: Tensor | ArrayLike<number>, expected: Tensor
 export function snapshot(): { liveTensors: number; nativeBytes: number } {
   const { liveTensors, nativeBytes } = memoryStats();
   return { liveTensors, nativeBytes };
+}
+
+/** Runs the CLI in this process with console output captured: exit code, stdout and stderr. */
+export async function runCliCaptured(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const { log, error } = console;
+  console.log = (...a: unknown[]) => void out.push(a.join(' '));
+  console.error = (...a: unknown[]) => void err.push(a.join(' '));
+  try {
+    const code = await runCli(args);
+    return { code, stdout: out.join('\n'), stderr: err.join('\n') };
+  } finally {
+    console.log = log;
+    console.error = error;
+  }
 }

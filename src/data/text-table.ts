@@ -45,6 +45,25 @@ export function readTextTable(path: string, options: TextTableOptions = {}): Lab
   return buildDataset(path, rows, columns, options);
 }
 
+/**
+ * The texts of an unlabeled table (a `text` column or field; a label column, if any, is not read),
+ * in file order, each non-empty.
+ */
+export function readTexts(path: string, options: Pick<TextTableOptions, 'textColumn' | 'format'> = {}): string[] {
+  if (!existsSync(path)) throw new DataError(`text table not found: ${path} (working directory ${process.cwd()}). Check the path.`);
+  const format = options.format ?? formatFromExtension(path);
+  const columns: Columns = { text: options.textColumn ?? 'text', label: null };
+  const content = readFileSync(path, 'utf8');
+  const rows = format === 'csv' ? csvRows(path, content, columns) : jsonlRows(path, content, columns);
+  if (rows.length === 0) throw new DataError(`${path} has no data rows; expected a header and at least one row (CSV) or one JSON object per line (JSONL).`);
+  return rows.map((row) => {
+    if (typeof row.text !== 'string' || row.text.trim() === '') {
+      throw new DataError(`${path}: ${row.where}: empty text in "${columns.text}" (found ${JSON.stringify(row.text)}); every row needs non-empty text. Remove or fill the row.`);
+    }
+    return row.text;
+  });
+}
+
 function formatFromExtension(path: string): 'csv' | 'jsonl' {
   const ext = extname(path).toLowerCase();
   if (ext === '.csv') return 'csv';
@@ -52,7 +71,8 @@ function formatFromExtension(path: string): 'csv' | 'jsonl' {
   throw new DataError(`${path}: cannot tell the format from the extension "${ext}"; expected .csv, .jsonl or .ndjson, or pass format: 'csv' | 'jsonl'.`);
 }
 
-type Columns = { text: string; label: string; id?: string };
+/** label null: an unlabeled table (readTexts). */
+type Columns = { text: string; label: string | null; id?: string };
 
 function missingColumnMessage(path: string, column: string, role: string, found: readonly string[], where: string): string {
   const near = found.find((c) => c.trim().toLowerCase() === column.toLowerCase());
@@ -78,11 +98,11 @@ function csvRows(path: string, content: string, columns: Columns): RawRow[] {
     return i;
   };
   const ti = index(columns.text, 'text');
-  const li = index(columns.label, 'label');
+  const li = columns.label === null ? -1 : index(columns.label, 'label');
   const ii = columns.id === undefined ? -1 : index(columns.id, 'id');
   return parsed.slice(1).map(({ record, info }, r) => ({
     text: record[ti],
-    label: record[li],
+    label: li < 0 ? undefined : record[li],
     id: ii < 0 ? undefined : record[ii],
     where: `row ${r + 1} (ending on line ${info.lines})`,
   }));
@@ -101,13 +121,17 @@ function jsonlRows(path: string, content: string, columns: Columns): RawRow[] {
       throw new DataError(`${path}: ${where} is not valid JSON (${(e as Error).message}); JSONL needs one JSON object per line.`);
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      throw new DataError(`${path}: ${where} is ${Array.isArray(value) ? 'an array' : JSON.stringify(value)}, expected a JSON object like {"${columns.text}": "...", "${columns.label}": "..."}.`);
+      const example = columns.label === null ? `{"${columns.text}": "..."}` : `{"${columns.text}": "...", "${columns.label}": "..."}`;
+      throw new DataError(`${path}: ${where} is ${Array.isArray(value) ? 'an array' : JSON.stringify(value)}, expected a JSON object like ${example}.`);
     }
     const obj = value as Record<string, unknown>;
-    for (const [name, role] of [[columns.text, 'text'], [columns.label, 'label'], ...(columns.id === undefined ? [] : [[columns.id, 'id']])] as const) {
+    const wanted: [string, string][] = [[columns.text, 'text']];
+    if (columns.label !== null) wanted.push([columns.label, 'label']);
+    if (columns.id !== undefined) wanted.push([columns.id, 'id']);
+    for (const [name, role] of wanted) {
       if (!(name in obj)) throw new DataError(missingColumnMessage(path, name, role, Object.keys(obj), where));
     }
-    rows.push({ text: obj[columns.text], label: obj[columns.label], id: columns.id === undefined ? undefined : obj[columns.id], where });
+    rows.push({ text: obj[columns.text], label: columns.label === null ? undefined : obj[columns.label], id: columns.id === undefined ? undefined : obj[columns.id], where });
   });
   return rows;
 }

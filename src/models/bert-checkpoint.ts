@@ -4,8 +4,7 @@
 // names `gamma`/`beta`, and pretraining checkpoints whose `cls.*` heads are not needed.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readSafetensors, type Tensor } from '../tensor/index.js';
-import { writeSafetensors } from '../tensor/index.js';
+import { readSafetensors, readSafetensorsHeader, writeSafetensors, type Tensor } from '../tensor/index.js';
 import { ConfigError } from '../errors.js';
 import { BertForSequenceClassification, BertForMaskedLM } from './bert.js';
 import { bertConfigFromJson, bertConfigToJson, classNamesOf, type BertConfig } from './bert-config.js';
@@ -120,6 +119,15 @@ export function loadBert(dir: string, options: LoadBertOptions = {}): LoadedMode
   } finally {
     disposeAll(file.tensors);
   }
+}
+
+/**
+ * Which task heads a Hugging Face BERT directory's weights hold, read from the safetensors header
+ * only: a sequence classifier (`classifier.*`) and/or a masked-LM head (`cls.predictions.*`).
+ */
+export function bertHeads(dir: string): { classifier: boolean; maskedLm: boolean } {
+  const keys = [...readSafetensorsHeader(weightsPath(dir)).entries.keys()];
+  return { classifier: keys.some((k) => k === 'classifier.weight'), maskedLm: keys.some((k) => k.startsWith('cls.predictions.')) };
 }
 
 /** A BertForMaskedLM from a Hugging Face directory (BertForMaskedLM or BertForPreTraining checkpoint). */

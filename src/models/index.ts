@@ -29,4 +29,4 @@ export {
   type LoadedModel,
   type SavedModelInfo,
 } from './checkpoint.js';
-export { loadBert, loadBertForMaskedLM, saveBert, readBertConfig, normalizeBertKeys, BERT_CONFIG_FILE, BERT_WEIGHTS_FILE, type LoadBertOptions, type SaveBertOptions } from './bert-checkpoint.js';
+export { loadBert, loadBertForMaskedLM, bertHeads, saveBert, readBertConfig, normalizeBertKeys, BERT_CONFIG_FILE, BERT_WEIGHTS_FILE, type LoadBertOptions, type SaveBertOptions } from './bert-checkpoint.js';

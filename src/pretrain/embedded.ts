@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { manualSeed, readSafetensors } from '../tensor/index.js';
-import { resnet, loadResnet, BertForSequenceClassification, readBertConfig, normalizeBertKeys, loadInto, BERT_WEIGHTS_FILE, type ClassificationModel, type BertConfig } from '../models/index.js';
+import { resnet, loadResnet, BertForSequenceClassification, readBertConfig, normalizeBertKeys, loadInto, type ClassificationModel, type BertConfig } from '../models/index.js';
 import { disposeAll } from '../models/checkpoint.js';
 import { BertTokenizer } from '../data/tokenizer.js';
 import { ConfigError, DataError } from '../errors.js';

@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { writeSafetensors } from '../../src/tensor/index.js';
 import { resnet, saveModel, uniqueStateDict } from '../../src/models/index.js';
-import { runCli } from '../../src/cli/main.js';
 import { loadImageFolder } from '../../src/data/image-folder.js';
 import { imagePreprocess } from '../../src/data/images.js';
 import { readTextTable } from '../../src/data/text-table.js';
@@ -18,7 +17,7 @@ import { loadImageClassifier, loadTextClassifier } from '../../src/cli/evaluate/
 import { predictImages, predictTexts } from '../../src/cli/evaluate/batched-prediction.js';
 import { csvField } from '../../src/cli/evaluate/predictions-csv.js';
 import type { SplitMetrics } from '../../src/evaluate/types.js';
-import { assertClose, fixturePath, readJsonFixture, snapshot } from '../helpers.js';
+import { assertClose, fixturePath, readJsonFixture, runCliCaptured, snapshot } from '../helpers.js';
 import { fillDeterministic, weightChecksum } from '../models/fill.js';
 
 interface Sample {
@@ -68,20 +67,7 @@ before(() => {
 after(() => rmSync(work, { recursive: true, force: true }));
 
 /** Runs the CLI in-process, capturing what it prints. */
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const { log, error } = console;
-  console.log = (...a: unknown[]) => void out.push(a.join(' '));
-  console.error = (...a: unknown[]) => void err.push(a.join(' '));
-  try {
-    const code = await runCli(['evaluate', ...args]);
-    return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
-}
+const cli = (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => runCliCaptured(['evaluate', ...args]);
 
 function readCsv(path: string): string[][] {
   return parseCsv(readFileSync(path, 'utf8')) as string[][];

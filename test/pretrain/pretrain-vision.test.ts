@@ -3,7 +3,8 @@
 // accuracy above chance measured again here from the files.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import sharp from 'sharp';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pretrainCommand } from '../../src/cli/commands/pretrain.js';
@@ -16,7 +17,7 @@ import { loadResnet } from '../../src/models/index.js';
 import { noGrad, readSafetensors, tidy } from '../../src/tensor/index.js';
 import { UsageError } from '../../src/errors.js';
 import type { VisionManifest } from '../../src/pretrain/manifest.js';
-import { snapshot } from '../helpers.js';
+import { runCliCaptured, snapshot } from '../helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'adaptlab-pretrain-vision-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -73,6 +74,36 @@ test('the checkpoint is torchvision-style with the source head, and beats chance
     assert.equal(accuracy, m.source.testAccuracy, 'the manifest reports the accuracy of the file it ships');
     // Chance is 10%; 500 test images give a binomial sd of 1.3 points at chance.
     assert.ok(accuracy > 0.2, `quick model test accuracy ${accuracy} is not above chance`);
+  } finally {
+    model.dispose();
+  }
+});
+
+test('adaptlab evaluate scores the output on an image folder, with the preprocessing of its manifest', async () => {
+  const m = loadBackbone(out).manifest as VisionManifest;
+  const dataset = await loadFashionMnist();
+  const split = splitDataset(dataset, { seed: 3, test: { perClass: 50 }, validation: { perClass: 20 }, trainPerClass: 150 });
+  // 4 test images per class as PNG files; folders named by class index ("T-shirt/top" cannot be a folder name).
+  const taken = new Map<number, number>();
+  const images = split.test.filter((r) => {
+    taken.set(r.label, (taken.get(r.label) ?? 0) + 1);
+    return taken.get(r.label)! <= 4;
+  });
+  const folder = join(dir, 'fashion-folder');
+  for (const r of images) {
+    mkdirSync(join(folder, String(r.label)), { recursive: true });
+    await sharp(Buffer.from(r.pixels), { raw: { width: r.width, height: r.height, channels: 1 } }).png().toFile(join(folder, String(r.label), `${r.id.replace(/\W/g, '_')}.png`));
+  }
+  const r = await runCliCaptured(['evaluate', '--weights', join(out, 'model.safetensors'), '--data', folder, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const json = JSON.parse(r.stdout) as { n: number; accuracy: number; classNames: string[]; notes: string[] };
+  assert.equal(json.n, 40);
+  assert.deepEqual(json.classNames, FASHION_MNIST_CLASSES);
+  assert.match(json.notes.join('\n'), new RegExp(`preprocessing from .*manifest.json: 32 px, mean ${m.mean.join(',')}`));
+  // PNG is lossless, so the CLI must score exactly what the pretraining code scores on the same images.
+  const model = loadResnet('resnet20', join(out, 'model.safetensors')).model;
+  try {
+    assert.equal(json.accuracy, evaluateAccuracy(model, images, { imageSize: 32, mean: m.mean, std: m.std }));
   } finally {
     model.dispose();
   }

@@ -3,12 +3,15 @@
 // listing what the model knows.
 //
 // Images: with class names saved in the checkpoint, class folders are matched by name (a folder
-// may hold a subset of the classes, in any order). Without them, torchvision's rule applies:
+// may hold a subset of the classes, in any order), or by class index for names no folder can
+// carry ("T-shirt/top" is folder "0"). Without class names, torchvision's rule applies:
 // folder i in sorted order is class i, so the folder and the head must have as many classes.
 // Text: a label is a class name from the checkpoint (id2label), or a class index 0..K-1.
 import { DataError } from '../../errors.js';
 
 const list = (names: readonly string[]): string => names.map((n) => `"${n}"`).join(', ');
+/** A class index written as a name: "0", "7", "12". */
+const INDEX = /^(0|[1-9][0-9]*)$/;
 
 /** Model class index of each class folder (index = position in the folder's sorted class list). */
 export function imageClassMap(
@@ -18,14 +21,18 @@ export function imageClassMap(
 ): number[] {
   const { classNames, numClasses } = head;
   if (classNames !== undefined) {
-    const unknown = folderClasses.filter((c) => !classNames.includes(c));
+    const indexOf = (c: string): number => (classNames.includes(c) ? classNames.indexOf(c) : INDEX.test(c) && Number(c) < numClasses ? Number(c) : -1);
+    const unknown = folderClasses.filter((c) => indexOf(c) < 0);
     if (unknown.length > 0) {
       throw new DataError(
-        `${where.folder}: class folder(s) ${list(unknown)} are not classes of the model in ${where.weights}, which knows ${list(classNames)}. ` +
+        `${where.folder}: class folder(s) ${list(unknown)} are not classes of the model in ${where.weights}, which knows ${list(classNames)} (or their indices 0-${numClasses - 1}). ` +
           `Name each class folder after the model class it holds, or evaluate the checkpoint trained on these classes.`,
       );
     }
-    return folderClasses.map((c) => classNames.indexOf(c));
+    const mapped = folderClasses.map(indexOf);
+    const twice = folderClasses.filter((c, i) => mapped.indexOf(mapped[i]) !== i);
+    if (twice.length > 0) throw new DataError(`${where.folder}: class folder(s) ${list(twice)} name a class another folder already names (by name and by index); keep one folder per class.`);
+    return mapped;
   }
   if (folderClasses.length !== numClasses) {
     throw new DataError(
@@ -36,8 +43,6 @@ export function imageClassMap(
   }
   return folderClasses.map((_, i) => i);
 }
-
-const INDEX = /^(0|[1-9][0-9]*)$/;
 
 /**
  * Model class index of each label of a text table (`tableClasses`: its distinct labels, record

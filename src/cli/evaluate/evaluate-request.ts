@@ -19,7 +19,8 @@ export interface ImageEvaluationRequest extends CommonRequest {
   weights: string;
   /** Needed only when the weights file carries no adaptlab metadata. */
   arch?: string;
-  imageSize: number;
+  /** Default: the backbone manifest next to the weights (adaptlab pretrain), else DEFAULT_IMAGE_SIZE. */
+  imageSize?: number;
   mean?: Rgb;
   std?: Rgb;
 }
@@ -113,7 +114,7 @@ export function evaluationRequest(options: ParsedOptions): EvaluationRequest {
       modality: 'vision',
       weights,
       ...(arch !== undefined ? { arch } : {}),
-      imageSize: positiveInt(options, 'imageSize', '--image-size') ?? DEFAULT_IMAGE_SIZE,
+      imageSize: positiveInt(options, 'imageSize', '--image-size'),
       mean: rgb(options, 'mean'),
       std: rgb(options, 'std'),
     };

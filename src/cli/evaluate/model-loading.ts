@@ -7,6 +7,7 @@ import { ConfigError, UsageError } from '../../errors.js';
 import { readSafetensorsHeader, type Tensor } from '../../tensor/index.js';
 import {
   RESNET_ARCHS,
+  bertHeads,
   isResNetArch,
   loadBert,
   loadModel,
@@ -67,11 +68,26 @@ export function loadImageClassifier(weights: string, arch?: string): ImageClassi
   return { model, arch, notes: report.notes };
 }
 
-/** The BERT classifier and tokenizer of a Hugging Face directory. */
-export function loadTextClassifier(dir: string): TextClassifier {
+function checkModelDir(dir: string): void {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new ConfigError(`model directory not found: ${dir} (working directory ${process.cwd()}). Expected a Hugging Face BERT directory with config.json, model.safetensors and vocab.txt or tokenizer.json.`);
   }
+}
+
+/**
+ * What a text model directory is scored as: a classifier on labels, or (weights with a masked-LM
+ * head and no classifier, as `adaptlab pretrain text` writes) a masked LM on masked-token accuracy.
+ * A directory with neither head is treated as a classifier, whose loader explains what is missing.
+ */
+export function textModelKind(dir: string): 'classifier' | 'masked-lm' {
+  checkModelDir(dir);
+  const heads = bertHeads(dir);
+  return !heads.classifier && heads.maskedLm ? 'masked-lm' : 'classifier';
+}
+
+/** The BERT classifier and tokenizer of a Hugging Face directory. */
+export function loadTextClassifier(dir: string): TextClassifier {
+  checkModelDir(dir);
   const { model, report } = loadBert(dir);
   try {
     if (!report.headLoaded) {
