@@ -2,7 +2,7 @@
 // backbones of the same architecture, on each target task, over several seeds (src/pretrain/probe.ts).
 //
 //   node dist/bench/transfer-probe.js [--modality vision|text|both] [--budget 100] [--seeds 0,1,2]
-//                                     [--epochs 40] [--markdown bench/TRANSFER.md]
+//                                     [--epochs <lab default>] [--markdown bench/TRANSFER.md]
 //
 // Prints mean ± sd and 95% CIs of validation and test accuracy per arm; with --markdown, appends
 // the table with date, machine and command to that file.
@@ -10,6 +10,7 @@ import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { runProbe, formatSeedStat, type ProbeArm, type ProbeComparison, type ProbeResult } from '../src/pretrain/probe.js';
 import { threads } from '../src/tensor/index.js';
+import { modalityPlan } from '../src/lab/options.js';
 import type { BackboneModality } from '../src/pretrain/embedded.js';
 
 const args = process.argv.slice(2);
@@ -74,7 +75,7 @@ function table(r: ProbeResult): string {
     '',
     gap(r.probe),
     '',
-    `**Lab frozen strategy** (adapt/trial.ts: raw cached features, minibatch AdamW lr ${f.headLr}, batch ${f.batchSize}, ${f.epochs} epochs, warm-up + cosine, best validation epoch kept):`,
+    `**Lab frozen strategy** (adapt/trial.ts: standardised cached features, minibatch AdamW lr ${f.headLr}, batch ${f.batchSize}, ${f.epochs} epochs, warm-up + cosine, best validation epoch kept):`,
     '',
     head,
     row('pretrained', r.labFrozen.pretrained),
@@ -88,12 +89,16 @@ function table(r: ProbeResult): string {
 const t0 = performance.now();
 const sections: string[] = [];
 for (const modality of modalities) {
+  // The lab-frozen arm trains as the lab's frozen strategy does (its epochs, batch and probe rate).
+  const plan = modalityPlan(modality, { quick: false });
   const result = await runProbe({
     modality,
     backboneDir: opt('backbone'),
     labelBudget: intOpt('budget'),
     seeds,
-    epochs: intOpt('epochs'),
+    epochs: intOpt('epochs') ?? plan.epochs,
+    batchSize: plan.batchSize,
+    headLr: plan.probeLr,
     log: (line) => console.error(line),
   });
   const section = table(result);
@@ -108,7 +113,7 @@ if (markdown) {
     `## ${new Date().toISOString()}`,
     '',
     `Machine: ${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; engine threads ${threads().intraOp}; Node ${process.version}. ` +
-      `Wall time ${minutes.toFixed(1)} min (shared machine: other jobs were running).`,
+      `Wall time ${minutes.toFixed(1)} min.`,
     '',
     `Command: \`${command}\``,
     '',

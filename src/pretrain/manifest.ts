@@ -37,8 +37,6 @@ export interface TrainingRecipe {
   epochs: number;
   steps: number;
   batchSize: number;
-  /** Sequences through the encoder per step, when it differs from batchSize (text: two views per passage). */
-  sequencesPerStep?: number;
   optimizer: Record<string, unknown>;
   schedule: Record<string, unknown>;
   augmentation: string;
@@ -98,10 +96,7 @@ export interface TextManifest extends ManifestBase {
     heldOutPassages: number;
     maskedPositions: number;
     heldOutLoss: number;
-    /** Held-out view matching of the pooled features (the auxiliary objective). */
-    viewMatching: number;
-    viewMatchingDefinition: string;
-    curve: { epoch: number; trainLoss: number; trainViewLoss: number; heldOutMaskedAccuracy: number; heldOutViewMatching: number }[];
+    curve: { epoch: number; trainLoss: number; heldOutMaskedAccuracy: number }[];
   };
 }
 

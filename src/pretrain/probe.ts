@@ -16,7 +16,8 @@
 //    pooled ReLU features have a large common offset (mean >> sd), which a head trained on raw
 //    features with a few hundred small steps does not get past;
 //  - `labFrozen`: the lab's own trial (adapt/trial.ts) with the 'frozen' strategy as configured
-//    here (raw features, minibatch AdamW, cosine schedule): what the lab's frozen strategy sees.
+//    here (standardised features folded into the head, minibatch AdamW, cosine schedule): what the
+//    lab's frozen strategy sees.
 import { loadMnist } from '../data/vision-datasets.js';
 import { loadSpamAssassin } from '../data/text-datasets.js';
 import { splitDataset } from '../data/splits.js';

@@ -25,15 +25,15 @@ function spamAssassin(): LabeledDataset<TextRecord> {
   return spam;
 }
 
-test('spam-assassin: 6,046 e-mails in 3 classes (3,900 / 250 / 1,896), unique stable ids', () => {
+test('spam-assassin: the 2002 collections, 3,250 e-mails in 3 classes (2,500 / 250 / 500), unique stable ids', () => {
   const ds = spamAssassin();
-  assert.equal(ds.records.length, 6046);
+  assert.equal(ds.records.length, 3250);
   assert.deepEqual(ds.classNames, ['easy_ham', 'hard_ham', 'spam']);
   const counts = [0, 0, 0];
   for (const r of ds.records) counts[r.label]++;
-  assert.deepEqual(counts, [3900, 250, 1896]);
-  assert.equal(new Set(ds.records.map((r) => r.id)).size, 6046);
-  for (const r of ds.records) assert.match(r.id, /^spam-assassin\/(easy-ham-[12]|hard-ham-1|spam-[12])\/\d{5}$/);
+  assert.deepEqual(counts, [2500, 250, 500]);
+  assert.equal(new Set(ds.records.map((r) => r.id)).size, 3250);
+  for (const r of ds.records) assert.match(r.id, /^spam-assassin\/(easy-ham-1|hard-ham-1|spam-1)\/\d{5}$/);
   assert.equal(ds.records[0].id, 'spam-assassin/easy-ham-1/00001');
   assert.match(ds.contentHash, /^[0-9a-f]{64}$/);
 });
@@ -49,18 +49,19 @@ test('spam-assassin header rule: Subject first, no transport headers anywhere, t
   assert.ok(first.startsWith('Re: New Sequences Window\n'), first.slice(0, 60));
   assert.ok(!/redhat\.com|taint\.org|Received|phobos/i.test(first.slice(0, 200)));
   const byId = new Map(ds.records.map((r) => [r.id, r.text]));
-  assert.ok(byId.get('spam-assassin/spam-2/00351')?.startsWith('6% Commission on 12 Month "CD-Style" Annuity\nThe M&O Annuity Guru'));
+  assert.ok(byId.get('spam-assassin/spam-1/00011')?.startsWith('^^^^^Cell Phone Belt Clips $1.95^^^^^^ 18070\nCellular Phone Accessories'));
   // Every record whose raw Subject is plain ASCII starts with exactly that subject.
   const raw = loadDatasetPackage<() => { id: string; group: string; text: string }[]>(SPAM_ASSASSIN_PACKAGE)();
   let checked = 0;
   for (const mail of raw) {
+    if (!byId.has(`spam-assassin/${mail.group}/${mail.id}`)) continue; // a 2003 message: pretraining text, not a record
     const head = mail.text.slice(0, mail.text.search(/\r?\n\r?\n/)).replace(/\r?\n[ \t]+/g, ' ');
     const subject = /^Subject:[ \t]*(.*)$/im.exec(head)?.[1].replace(/\s+/g, ' ').trim();
     if (subject === undefined || !/^[\x20-\x7e]*$/.test(subject) || subject.includes('=?')) continue;
     assert.equal(byId.get(`spam-assassin/${mail.group}/${mail.id}`)?.split('\n')[0], subject, mail.id);
     checked++;
   }
-  assert.ok(checked > 5900, `checked ${checked} subjects`);
+  assert.ok(checked > 3100, `checked ${checked} subjects`);
 });
 
 test('e-mail cleaning: MIME parts, encodings, HTML and forwarded headers', () => {
@@ -126,10 +127,10 @@ test('registry entries: spam-assassin takes maxChars, rejects unknown options', 
   assert.ok(short.records.every((r) => r.label === 0 && r.text.length >= 100 && r.text.length <= 200));
 });
 
-test('prose passages: both sources, bounded lengths, unique ids, deterministic', () => {
+test('pretraining passages: the three sources, bounded lengths, unique ids, deterministic', () => {
   const passages = loadProsePassages();
   const sources = new Set(passages.map((p) => p.source));
-  assert.deepEqual([...sources], ['moby-dick', 'sotu']);
+  assert.deepEqual([...sources], ['moby-dick', 'sotu', 'mail-2003']);
   assert.ok(passages.length > 10_000, `${passages.length} passages`);
   assert.ok(passages.every((p) => p.text.length >= 50 && p.text.length <= 1000 && !/\s\s|^\s|\s$/.test(p.text)));
   assert.equal(new Set(passages.map((p) => p.id)).size, passages.length);
@@ -140,6 +141,17 @@ test('prose passages: both sources, bounded lengths, unique ids, deterministic',
   const b = loadProsePassages({ sources: ['moby-dick'], maxChars: 300, minChars: 40 });
   assert.deepEqual(a, b);
   assert.ok(a.every((p) => p.source === 'moby-dick' && p.text.length <= 300 && p.text.length >= 40));
+});
+
+test('pretraining e-mails: only the 2003 collections, labels unread, and never a text of the target task', () => {
+  const mail = loadProsePassages({ sources: ['mail-2003'] });
+  assert.ok(mail.length > 2000, `${mail.length} passages`);
+  for (const p of mail) assert.match(p.id, /^mail-2003\/(easy-ham-2|spam-2)-\d{5}\/\d{4}$/);
+  assert.ok(mail.some((p) => p.id.includes('/easy-ham-2-')) && mail.some((p) => p.id.includes('/spam-2-')), 'both 2003 collections');
+  assert.ok(!mail.some((p) => TRANSPORT_HEADER.test(p.text)), 'the header rule applies to pretraining text too');
+  // Whole short messages are single passages: none of them may be a message of the target task.
+  const target = new Set(spamAssassin().records.map((r) => r.text.replace(/\s+/g, ' ').trim()));
+  assert.deepEqual(mail.filter((p) => target.has(p.text)).map((p) => p.id), []);
 });
 
 test('packPassages: paragraphs packed greedily, long ones split at sentences, then at spaces', () => {

@@ -11,7 +11,8 @@ import { imageBatch } from '../../src/data/image-batch.js';
 import { encodeTextBatch, disposeTextBatch } from '../../src/data/text-batch.js';
 import { noGrad, tidy } from '../../src/tensor/index.js';
 import { ConfigError, DataError } from '../../src/errors.js';
-import { repoRoot } from '../helpers.js';
+import { repoRoot, runCliCaptured } from '../helpers.js';
+import { loadSpamAssassin } from '../../src/data/text-datasets.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'adaptlab-embedded-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -71,6 +72,19 @@ test('shipped text backbone: full run, masked-token accuracy clearly above the u
     disposeTextBatch(batch);
     model.dispose();
   }
+});
+
+test('adaptlab evaluate on the shipped text backbone: on e-mails it never saw, masked tokens are restored far above the unigram baseline', async () => {
+  // The target task's messages (the 2002 collections) are never pretraining text.
+  const mails = loadSpamAssassin().records.filter((_, i) => i % 10 === 0).slice(0, 300);
+  const table = join(scratch, 'mails.jsonl');
+  writeFileSync(table, mails.map((r) => JSON.stringify({ text: r.text })).join('\n'));
+  const r = await runCliCaptured(['evaluate', '--model-dir', embeddedBackboneDir('text'), '--data', table, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const e = JSON.parse(r.stdout) as { positions: number; maskedAccuracy: number; unigramBaseline: number };
+  const se = Math.sqrt((e.unigramBaseline * (1 - e.unigramBaseline)) / e.positions);
+  assert.ok(e.positions > 3000, `${e.positions} masked positions`);
+  assert.ok(e.maskedAccuracy - e.unigramBaseline > 10 * se, `masked accuracy ${e.maskedAccuracy} vs unigram ${e.unigramBaseline} (standard error ${se.toFixed(4)})`);
 });
 
 test('a missing backbone directory is a DataError that says how to make it', () => {

@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { maskTokens, IGNORE_INDEX, BERT_MASKING } from '../../src/pretrain/masking.js';
 import { mulberry32 } from '../../src/data/splits.js';
-import { holdOutDocuments, mostFrequentToken } from '../../src/pretrain/text.js';
+import { holdOutDocuments } from '../../src/pretrain/text.js';
+import { mostFrequentToken } from '../../src/pretrain/masked-lm.js';
 import { epochOrder } from '../../src/pretrain/common.js';
 
 const VOCAB = { maskId: 4, vocabSize: 50, specialIds: [0, 1, 2, 3, 4] };
