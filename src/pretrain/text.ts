@@ -44,7 +44,7 @@ import { Tensor, manualSeed, tidy, writeSafetensors } from '../tensor/index.js';
 import { AdamW, LrScheduler, warmupLinearDecay } from '../optim/index.js';
 import { BertForMaskedLM, bertConfig, bertConfigToJson, loadBertForMaskedLM, uniqueStateDict, BERT_CONFIG_FILE, BERT_WEIGHTS_FILE, type BertConfig } from '../models/index.js';
 import { modelMetadata } from '../models/checkpoint.js';
-import { loadProsePassages, MOBY_DICK_PACKAGE, SOTU_PACKAGE, SPAM_ASSASSIN_PACKAGE, type ProsePassage } from '../data/text-datasets.js';
+import { loadProsePassages, PROSE_DESCRIPTION, MOBY_DICK_PACKAGE, SOTU_PACKAGE, SPAM_ASSASSIN_PACKAGE, type ProsePassage } from '../data/text-datasets.js';
 import { datasetContentHash } from '../data/hash.js';
 import { mulberry32 } from '../data/splits.js';
 import { trainWordPieceVocab } from '../data/wordpiece-training.js';
@@ -283,6 +283,7 @@ export async function pretrainText(options: TextPretrainOptions): Promise<TextPr
       },
       data: {
         name: 'prose',
+        description: PROSE_DESCRIPTION,
         packages: [MOBY_DICK_PACKAGE, SOTU_PACKAGE, SPAM_ASSASSIN_PACKAGE].map((name) => ({ name, version: packageVersion(name) })),
         contentHash,
         split: {

@@ -95,7 +95,7 @@ test('loadBackbone: tokenizer + maxLength; pretrained and random classification 
   assert.ok(b.text!.tokenizer instanceof BertTokenizer);
   assert.equal(b.text!.maxLength, 128);
   assert.equal(b.text!.tokenizer.vocabSize, (b.manifest as TextManifest).vocabSize);
-  assert.match(b.describe(), /masked-LM pretrained on prose .*quick run/);
+  assert.match(b.describe(), /masked-LM pretrained on Moby Dick, the State of the Union addresses and the SpamAssassin 2003 e-mails \(labels never read\) .*quick run/);
   const before = snapshot();
   const pretrained = b.buildModel('pretrained', 2, 3, ['easy_ham', 'hard_ham', 'spam']);
   const random = b.buildModel('random', 2, 3);
