@@ -19,6 +19,8 @@ export interface NativeStats {
   liveTensors: number;
   nativeBytes: number;
   peakNativeBytes: number;
+  /** The native bytes V8 was last told about (its GC pressure from tensors). */
+  reportedBytes: number;
 }
 
 export interface NativeBinding {
@@ -46,6 +48,8 @@ export interface NativeBinding {
   threads(): { intraOp: number; interOp: number; blas: number | null };
   stats(): NativeStats;
   resetPeak(): void;
+  /** True while a tidy scope is open: V8 hears of native memory only when the outermost one closes. */
+  deferMemoryReports(flag: boolean): void;
   buildInfo(): { torchVersion: string; config: string; parallel: string };
 }
 

@@ -1,6 +1,12 @@
 // Deterministic lifetimes for tensors: tidy() scopes dispose every tensor created inside them,
 // except those returned or kept. V8 cannot see native memory, so this is the primary mechanism;
 // the native handle's finalizer is only a safety net.
+//
+// While a scope is open, the addon does not tell V8 about native memory: the scope holds every
+// tensor made inside, so no GC could free one, and reporting a training step's transient
+// activations made V8 run full collections several times per step. The outermost scope's close
+// reports what is left.
+import { native } from '../native/binding.js';
 
 export interface Disposable {
   dispose(): void;
@@ -44,6 +50,7 @@ function collectTensors(value: unknown, into: Set<Disposable>, seen = new Set<un
  */
 export function tidy<T>(fn: () => T): T {
   const scope = new Set<Disposable>();
+  if (scopes.length === 0) native().deferMemoryReports(true);
   scopes.push(scope);
   let result: T | undefined;
   try {
@@ -57,7 +64,11 @@ export function tidy<T>(fn: () => T): T {
     collectTensors(result, survivors); // undefined when fn threw: nothing survives
     for (const t of scope) if (!survivors.has(t)) t.dispose();
     const parent = scopes[scopes.length - 1];
-    if (parent !== undefined) for (const t of survivors) if (scope.has(t)) parent.add(t);
+    if (parent === undefined) {
+      native().deferMemoryReports(false);
+    } else {
+      for (const t of survivors) if (scope.has(t)) parent.add(t);
+    }
   }
   return result as T;
 }
