@@ -32,6 +32,22 @@ export function addConsuming(a: Tensor, b: Tensor, keep?: Tensor): Tensor {
   return sum;
 }
 
+/**
+ * relu(out + identity), computed in place in `out` (ResNet's block exit, as torchvision does it:
+ * no new activation is allocated and written). Disposes `identity` unless it is `keep`, the
+ * caller's; on error disposes `out` too.
+ */
+export function residualRelu_(out: Tensor, identity: Tensor, keep: Tensor): Tensor {
+  try {
+    return out.add_(identity).relu_();
+  } catch (e) {
+    out.dispose();
+    throw e;
+  } finally {
+    if (identity !== keep) identity.dispose();
+  }
+}
+
 /** chain() that also disposes `x` (an intermediate the caller made and no longer needs). */
 export function chainConsuming(x: Tensor, ...steps: Step[]): Tensor {
   try {

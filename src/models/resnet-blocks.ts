@@ -4,7 +4,7 @@
 // shortcut: identity, or conv1x1(stride) + BN when the shape changes.
 import { Tensor } from '../tensor/index.js';
 import { Module, Conv2d, BatchNorm2d, Sequential } from '../nn/index.js';
-import { chain, chainConsuming, addConsuming } from './chain.js';
+import { chain, residualRelu_ } from './chain.js';
 
 export type BlockKind = 'basic' | 'bottleneck';
 
@@ -21,7 +21,9 @@ export function conv1x1(inPlanes: number, outPlanes: number, stride = 1): Conv2d
   return new Conv2d(inPlanes, outPlanes, 1, { stride, bias: false });
 }
 
-const relu = (t: Tensor): Tensor => t.relu();
+// In place: BatchNorm's backward needs its input, not its output, so the activation it made can be
+// overwritten (one allocation and one write saved per ReLU, as in torchvision).
+const relu = (t: Tensor): Tensor => t.relu_();
 
 /** Two 3x3 convs: (N, inPlanes, H, W) -> (N, planes, H/stride, W/stride). */
 export class BasicBlock extends Module {
@@ -50,7 +52,7 @@ export class BasicBlock extends Module {
       (t) => this.bn2.forward(t),
     );
     const identity = this.downsample === null ? x : this.downsample.forward(x);
-    return chainConsuming(addConsuming(out, identity, x), relu);
+    return residualRelu_(out, identity, x);
   }
 }
 
@@ -88,7 +90,7 @@ export class Bottleneck extends Module {
       (t) => this.bn3.forward(t),
     );
     const identity = this.downsample === null ? x : this.downsample.forward(x);
-    return chainConsuming(addConsuming(out, identity, x), relu);
+    return residualRelu_(out, identity, x);
   }
 }
 

@@ -124,7 +124,7 @@ export class ResNet extends Module implements TransferContract<Tensor> {
         x,
         (t) => this.conv1.forward(t),
         (t) => this.bn1.forward(t),
-        (t) => t.relu(),
+        (t) => t.relu_(), // in place after BatchNorm (see resnet-blocks.ts)
         ...(imagenet ? [(t: Tensor) => F.maxPool2d(t, 3, 2, 1)] : []), // ImageNet stem: /4 in all
       );
     return [stem, ...this.stages.map((stage) => (t: Tensor) => stage.forward(t))];

@@ -420,6 +420,10 @@ export class Tensor {
       ? this.#inPlace('aten::add_.Scalar', [this.handle, other, alpha])
       : this.#inPlace('aten::add_.Tensor', [this.handle, other.handle, alpha]);
   }
+  /** max(x, 0) in place. Autograd allows it where the producer's backward does not need its output (e.g. after BatchNorm). */
+  relu_(): this {
+    return this.#inPlace('aten::relu_', [this.handle]);
+  }
   sub_(other: Tensor, alpha = 1): this {
     return this.#inPlace('aten::sub_.Tensor', [this.handle, other.handle, alpha]);
   }
