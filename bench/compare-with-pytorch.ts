@@ -16,13 +16,31 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileS
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const args = process.argv.slice(2);
-const opt = (name: string): string | undefined => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-};
+const USAGE = `usage: node dist/bench/compare-with-pytorch.js [--only W1a_resnet20_train,...] [--rounds 5]
+                                          [--ours default,passive,spin300000,1] [--peer path/to/torch_peers.py]`;
+let parsed: ReturnType<typeof parseCli>;
+function parseCli() {
+  return parseArgs({
+    args,
+    options: { only: { type: 'string' }, rounds: { type: 'string' }, ours: { type: 'string' }, peer: { type: 'string' }, help: { type: 'boolean' } },
+    strict: true,
+  }).values;
+}
+try {
+  parsed = parseCli();
+} catch (e) {
+  console.error(`compare: ${(e as Error).message}\n${USAGE}`);
+  process.exit(2);
+}
+if (parsed.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const opt = (name: 'only' | 'rounds' | 'ours' | 'peer'): string | undefined => parsed[name];
 const peer = opt('peer') ?? join(root, '..', 'shared', 'bench', 'torch_peers.py');
 const python = '/usr/bin/python3';
 const spec = JSON.parse(readFileSync(join(root, 'bench', 'workloads.json'), 'utf8')) as { workloads: Record<string, unknown> };
