@@ -42,12 +42,6 @@ void reportExternalMemory(Napi::Env env) {
   }
 }
 
-std::string argDescriptions(const Napi::Array& args) {
-  std::string out;
-  for (uint32_t i = 0; i < args.Length(); ++i) out += (i ? ", " : "") + describe(args.Get(i));
-  return out;
-}
-
 std::vector<std::string> inputList(const Napi::Array& args) {
   std::vector<std::string> out;
   for (uint32_t i = 0; i < args.Length(); ++i) out.push_back(describe(args.Get(i)));
