@@ -1,5 +1,6 @@
 // What a lab run is asked to do, with the defaults of each modality. The same names appear as
-// CLI flags (`--strategies`, `--seeds`, `--epochs`, `--partial-k`, `--margin`) and in reports.
+// CLI flags (`--strategies`, `--seeds`, `--epochs`, `--partial-k`, `--head-lr`, `--backbone-lr`,
+// `--probe-lr`, `--margin`) and in reports.
 import type { Modality, StrategyName } from '../adapt/types.js';
 import { STRATEGY_NAMES } from '../adapt/types.js';
 
@@ -12,6 +13,10 @@ export interface LabOptions {
   epochs?: number;
   /** Backbone groups partial_unfreeze trains besides the head; undefined = the modality's default. */
   partialK?: number;
+  /** Learning rates; undefined = the modality's measured default (ModalityPlan). */
+  headLr?: number;
+  backboneLr?: number;
+  probeLr?: number;
   /** Non-inferiority margin as a fraction of accuracy (0.01 = 1 point). */
   margin: number;
   /** Custom target data: an image folder (vision) or a CSV/JSONL table (text). */
@@ -61,7 +66,10 @@ export interface ModalityPlan {
   validationPerClassCap?: number;
 }
 
-export function modalityPlan(modality: Modality, o: Pick<LabOptions, 'epochs' | 'labelBudget' | 'quick' | 'partialK'>): ModalityPlan {
+export function modalityPlan(
+  modality: Modality,
+  o: Pick<LabOptions, 'epochs' | 'labelBudget' | 'quick' | 'partialK' | 'headLr' | 'backboneLr' | 'probeLr'>,
+): ModalityPlan {
   const base: ModalityPlan =
     modality === 'vision'
       ? // ResNet-20 at 32x32, AdamW, 128 steps (1,000 images, batch 64, 8 epochs). The backbone rate was
@@ -82,7 +90,16 @@ export function modalityPlan(modality: Modality, o: Pick<LabOptions, 'epochs' | 
     base.validationPerClassCap = 24;
     base.testPerClassCap = 24;
   }
-  return { ...base, epochs: o.epochs ?? base.epochs, labelBudget: o.labelBudget ?? base.labelBudget, labelBudgetExplicit: o.labelBudget !== undefined, partialK: o.partialK ?? base.partialK };
+  return {
+    ...base,
+    epochs: o.epochs ?? base.epochs,
+    labelBudget: o.labelBudget ?? base.labelBudget,
+    labelBudgetExplicit: o.labelBudget !== undefined,
+    partialK: o.partialK ?? base.partialK,
+    headLr: o.headLr ?? base.headLr,
+    backboneLr: o.backboneLr ?? base.backboneLr,
+    probeLr: o.probeLr ?? base.probeLr,
+  };
 }
 
 export const DEFAULT_LAB_OPTIONS: LabOptions = {

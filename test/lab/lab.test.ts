@@ -37,10 +37,17 @@ test('vision lab on an image folder with a ResNet checkpoint writes trials, summ
     backbone: resnetFile,
     arch: 'resnet20',
     quick: true,
+    headLr: 2e-2,
+    backboneLr: 5e-4,
     out,
   });
   const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Summary;
   const vision = summary.modalities.vision!;
+  // the learning-rate plan asked for is the one every trainable parameter got
+  const full = JSON.parse(readFileSync(join(out, 'trials', 'vision', 'full_finetune-seed0.json'), 'utf8')) as TrialRecord;
+  for (const g of full.groups) assert.equal(g.lr, g.group === 'head' ? 2e-2 : 5e-4, `${g.name} in ${g.group}`);
+  const frozen = JSON.parse(readFileSync(join(out, 'trials', 'vision', 'frozen-seed0.json'), 'utf8')) as TrialRecord;
+  assert.ok(frozen.groups.every((g) => (g.group === 'head' ? g.lr === 0.1 : g.lr === null)), 'frozen keeps the probe lr');
   assert.deepEqual(vision.dataset.classNames, ['bars-bottom', 'bars-middle', 'bars-top']);
   for (const s of STRATEGY_NAMES) {
     const st = vision.strategies[s]!;
@@ -87,9 +94,11 @@ test('bad lab requests are usage errors with exit code 2', async () => {
     assert.equal(await runCli(['lab', '--seeds', '1']), 2);
     assert.equal(await runCli(['lab', '--data', images]), 2);
     assert.equal(await runCli(['lab', '--modality', 'vision', '--bogus']), 2);
+    assert.equal(await runCli(['lab', '--modality', 'vision', '--backbone-lr', '0']), 2);
   } finally {
     console.error = orig;
   }
+  assert.match(lines[4], /--backbone-lr is a learning rate, a positive number such as 1e-3; got 0/);
   assert.match(lines[0], /unknown strategy lora/);
   assert.match(lines[1], /at least 2 seeds/);
   assert.match(lines[2], /--modality vision/);

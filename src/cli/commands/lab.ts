@@ -24,6 +24,12 @@ export function labOptionsFrom(o: ParsedOptions): LabOptions {
   if ((o.data !== undefined || o.backbone !== undefined) && modalities.length > 1) {
     throw new UsageError('--data and --backbone belong to one modality: add --modality vision (image folder, ResNet checkpoint) or --modality text (CSV/JSONL, BERT directory)');
   }
+  for (const name of ['headLr', 'backboneLr', 'probeLr'] as const) {
+    const lr = o[name] as number | undefined;
+    if (lr !== undefined && !(lr > 0 && Number.isFinite(lr))) {
+      throw new UsageError(`--${name.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} is a learning rate, a positive number such as 1e-3; got ${lr}`);
+    }
+  }
   const margin = o.margin as number;
   if (!(margin > 0 && margin < 100)) throw new UsageError(`--margin is in accuracy points, e.g. 1 for one point; got ${margin}`);
   return {
@@ -33,6 +39,9 @@ export function labOptionsFrom(o: ParsedOptions): LabOptions {
     seeds: seedsFrom(o.seeds as string[] | undefined),
     epochs: o.epochs as number | undefined,
     partialK: o.partialK as number | undefined,
+    headLr: o.headLr as number | undefined,
+    backboneLr: o.backboneLr as number | undefined,
+    probeLr: o.probeLr as number | undefined,
     margin: margin / 100,
     data: o.data as string | undefined,
     textColumn: o.textColumn as string | undefined,
@@ -54,8 +63,11 @@ export const labCommand: CommandSpec = {
     modality: { type: 'string', description: 'which modality to run', choices: ['vision', 'text', 'both'], default: 'both' },
     strategies: { type: 'list', description: `strategies to compare (${STRATEGY_NAMES.join(', ')})`, default: [...STRATEGY_NAMES] },
     seeds: { type: 'list', description: 'number of seeds (e.g. 3) or a list of seeds (e.g. 0,1,2)', default: ['3'] },
-    epochs: { type: 'integer', description: 'epochs per trial (default: 10 vision, 8 text; 2 with --quick)' },
+    epochs: { type: 'integer', description: 'epochs per trial (default: 8; 2 with --quick)' },
     partialK: { type: 'integer', description: 'backbone groups partial_unfreeze trains besides the head (default: 1 for vision, the last stage; 2 for text, the last encoder layer and the pooler)' },
+    headLr: { type: 'number', description: 'learning rate of the new head in partial_unfreeze and full_finetune, and of every group in scratch (default: 1e-2 vision, 2e-3 text)' },
+    backboneLr: { type: 'number', description: 'learning rate of the pretrained groups partial_unfreeze and full_finetune train (default: 3e-3 vision, 1e-3 text)' },
+    probeLr: { type: 'number', description: "learning rate of frozen's linear probe on standardised features (default: 0.1)" },
     margin: { type: 'number', description: 'non-inferiority margin in accuracy points', default: 1 },
     data: { type: 'string', description: 'your target data: an image folder (root/<class>/<image>) or a CSV/JSONL table' },
     textColumn: { type: 'string', description: 'text column of a CSV/JSONL table', default: 'text' },
