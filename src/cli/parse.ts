@@ -3,7 +3,8 @@ import { UsageError } from '../errors.js';
 import type { CommandSpec, OptionSpec, ParsedOptions } from './options.js';
 import { COMMON_OPTIONS } from './options.js';
 
-function kebab(name: string): string {
+/** The CLI flag of an option name: partialK -> partial-k. */
+export function kebab(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 

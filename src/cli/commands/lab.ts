@@ -5,6 +5,7 @@ import { STRATEGY_NAMES, type Modality } from '../../adapt/types.js';
 import { parseStrategyNames } from '../../adapt/strategies.js';
 import { DEFAULT_LAB_OPTIONS, type LabOptions } from '../../lab/options.js';
 import type { CommandSpec, ParsedOptions } from '../options.js';
+import { kebab } from '../parse.js';
 import { LabProgress } from '../lab-progress.js';
 
 function seedsFrom(raw: string[] | undefined): number[] {
@@ -27,7 +28,7 @@ export function labOptionsFrom(o: ParsedOptions): LabOptions {
   for (const name of ['headLr', 'backboneLr', 'probeLr'] as const) {
     const lr = o[name] as number | undefined;
     if (lr !== undefined && !(lr > 0 && Number.isFinite(lr))) {
-      throw new UsageError(`--${name.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} is a learning rate, a positive number such as 1e-3; got ${lr}`);
+      throw new UsageError(`--${kebab(name)} is a learning rate, a positive number such as 1e-3; got ${lr}`);
     }
   }
   const margin = o.margin as number;
