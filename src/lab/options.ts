@@ -7,8 +7,27 @@ import { STRATEGY_NAMES } from '../adapt/types.js';
 export interface LabOptions {
   modalities: Modality[];
   strategies: StrategyName[];
-  /** Seeds of every strategy (the same for all, so results pair). */
+  /**
+   * Seeds a strategy may be trained with (the same list for all, so results pair). A grid runs
+   * every one; a race starts with the first two and adds the rest only where a comparison is open.
+   */
   seeds: number[];
+  /**
+   * Folds over the labelled (non-test) examples. 1 = one validation split; k >= 2 = k-fold
+   * cross-validation (every labelled example predicted once per seed by a model that never trained
+   * on it); 'auto' = k-fold (AUTO_FOLDS) when one validation example would weigh more than the margin.
+   */
+  folds: number | 'auto';
+  /** Fractions of each class held out for validation (one split) and for test; undefined = the modality's default. */
+  validationFraction?: number;
+  testFraction?: number;
+  /**
+   * 'race': rounds; strategies shown out stop and open comparisons get more seeds, until the
+   * decision is settled, the seeds run out or the budget is spent. 'grid': every strategy × every seed.
+   */
+  schedule: 'race' | 'grid';
+  /** A race stops starting new rounds once training has used this much; undefined = only the seeds limit it. */
+  budget?: { seconds?: number; flops?: number };
   /** Epochs per trial; undefined = the modality's default. */
   epochs?: number;
   /** Backbone groups partial_unfreeze trains besides the head; undefined = the modality's default. */
@@ -68,7 +87,7 @@ export interface ModalityPlan {
 
 export function modalityPlan(
   modality: Modality,
-  o: Pick<LabOptions, 'epochs' | 'labelBudget' | 'quick' | 'partialK' | 'headLr' | 'backboneLr' | 'probeLr'>,
+  o: Pick<LabOptions, 'epochs' | 'labelBudget' | 'quick' | 'partialK' | 'headLr' | 'backboneLr' | 'probeLr' | 'validationFraction' | 'testFraction'>,
 ): ModalityPlan {
   const base: ModalityPlan =
     modality === 'vision'
@@ -99,13 +118,23 @@ export function modalityPlan(
     headLr: o.headLr ?? base.headLr,
     backboneLr: o.backboneLr ?? base.backboneLr,
     probeLr: o.probeLr ?? base.probeLr,
+    // A fraction the user asks for is taken as asked: no per-class cap on that part.
+    validationFraction: o.validationFraction ?? base.validationFraction,
+    validationPerClassCap: o.validationFraction === undefined ? base.validationPerClassCap : undefined,
+    testFraction: o.testFraction ?? base.testFraction,
+    testPerClassCap: o.testFraction === undefined ? base.testPerClassCap : undefined,
   };
 }
+
+/** Folds chosen when 'auto' decides a single validation split is too coarse for the margin. */
+export const AUTO_FOLDS = 5;
 
 export const DEFAULT_LAB_OPTIONS: LabOptions = {
   modalities: ['vision', 'text'],
   strategies: [...STRATEGY_NAMES],
   seeds: [0, 1, 2],
+  folds: 'auto',
+  schedule: 'race',
   margin: 0.01,
   splitSeed: 0,
   out: 'runs/lab',
