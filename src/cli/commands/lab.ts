@@ -1,9 +1,9 @@
 // `adaptlab lab`: every adaptation depth on the same data and budget, over several seeds, for
 // one or both modalities; writes the run directory and prints each modality's recommendation.
 import { UsageError } from '../../errors.js';
-import { STRATEGY_NAMES, type Modality } from '../../adapt/types.js';
-import { parseStrategyNames } from '../../adapt/strategies.js';
+import { STRATEGY_NAMES, type Modality, type StrategyName } from '../../adapt/types.js';
 import { DEFAULT_LAB_OPTIONS, type LabOptions } from '../../lab/options.js';
+import { checkLabOptions, MAX_SEEDS } from '../../lab/check-options.js';
 import type { CommandSpec, ParsedOptions } from '../options.js';
 import { kebab } from '../parse.js';
 import { LabProgress } from '../lab-progress.js';
@@ -13,31 +13,70 @@ function seedsFrom(raw: string[] | undefined): number[] {
   // "--seeds 5" means five seeds 0..4; "--seeds 3,7,11" lists them.
   const nums = raw.map(Number);
   if (nums.some((n) => !Number.isInteger(n) || n < 0)) throw new UsageError(`--seeds expects a count or a list of non-negative integers, got ${raw.join(',')}`);
+  if (nums.length === 1 && nums[0] > MAX_SEEDS) {
+    throw new UsageError(`--seeds ${raw[0]} asks for more than ${MAX_SEEDS} seeds; give a count up to ${MAX_SEEDS} (a race adds seeds only where a comparison is open) or list the seeds, e.g. --seeds 0,1,2`);
+  }
   const seeds = nums.length === 1 ? Array.from({ length: nums[0] }, (_, i) => i) : nums;
   if (seeds.length < 2) throw new UsageError('--seeds: at least 2 seeds are needed for a spread and a confidence interval (default 3)');
   if (new Set(seeds).size !== seeds.length) throw new UsageError(`--seeds lists a seed twice: ${raw.join(',')}`);
   return seeds;
 }
 
+/** "--folds auto" or "--folds k"; the range (1..50) is checked with every other option. */
+function foldsFrom(raw: string): number | 'auto' {
+  if (raw === 'auto') return 'auto';
+  const k = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(k)) {
+    throw new UsageError(`--folds expects auto or a number of folds k (1 = one validation split, k >= 2 = k-fold cross-validation); got "${raw}"`);
+  }
+  return k;
+}
+
+const BUDGET_FORMS = 'seconds of training wall time as 90s, 15m or 1h, or training FLOPs as 2e15flop (or 2e15flops)';
+const SECONDS_PER: Record<string, number> = { s: 1, m: 60, h: 3600 };
+
+/** "--budget 15m" -> { seconds: 900 }; "--budget 2e15flop" -> { flops: 2e15 }. */
+export function budgetFrom(raw: string): { seconds: number } | { flops: number } {
+  const m = /^(\d+(?:\.\d*)?(?:e[+-]?\d+)?|\.\d+(?:e[+-]?\d+)?)(s|m|h|flops?)$/i.exec(raw.trim());
+  const unit = m?.[2].toLowerCase();
+  // s, m and h in lower case only: "M" reads as mega, not minutes.
+  if (m === null || unit === undefined || (unit.length === 1 && m[2] !== unit)) {
+    throw new UsageError(`--budget expects ${BUDGET_FORMS}; got "${raw}"`);
+  }
+  const amount = Number(m[1]);
+  if (!(amount > 0 && Number.isFinite(amount))) {
+    throw new UsageError(`--budget must be more than nothing: ${BUDGET_FORMS}; got "${raw}"`);
+  }
+  return unit.startsWith('flop') ? { flops: amount } : { seconds: amount * SECONDS_PER[unit] };
+}
+
+/** The lab options of a parsed `adaptlab lab` command line, every one checked before anything loads. */
 export function labOptionsFrom(o: ParsedOptions): LabOptions {
   const modality = o.modality as string;
   const modalities: Modality[] = modality === 'both' ? ['vision', 'text'] : [modality as Modality];
-  if ((o.data !== undefined || o.backbone !== undefined) && modalities.length > 1) {
-    throw new UsageError('--data and --backbone belong to one modality: add --modality vision (image folder, ResNet checkpoint) or --modality text (CSV/JSONL, BERT directory)');
-  }
   for (const name of ['headLr', 'backboneLr', 'probeLr'] as const) {
     const lr = o[name] as number | undefined;
     if (lr !== undefined && !(lr > 0 && Number.isFinite(lr))) {
       throw new UsageError(`--${kebab(name)} is a learning rate, a positive number such as 1e-3; got ${lr}`);
     }
   }
+  // The margin is in accuracy points on the command line, a fraction in the library.
   const margin = o.margin as number;
-  if (!(margin > 0 && margin < 100)) throw new UsageError(`--margin is in accuracy points, e.g. 1 for one point; got ${margin}`);
-  return {
+  if (!(margin > 0 && margin < 100)) {
+    throw new UsageError(`--margin is in accuracy points, between 0 and 100 (exclusive), e.g. 1 for one point; got ${margin}. Use e.g. --margin 1 (the default) or --margin 0.5.`);
+  }
+  // A strategy named twice runs once (unknown names are reported by checkLabOptions).
+  const strategies = [...new Set((o.strategies as string[] | undefined) ?? STRATEGY_NAMES)] as StrategyName[];
+  const options: LabOptions = {
     ...DEFAULT_LAB_OPTIONS,
     modalities,
-    strategies: parseStrategyNames((o.strategies as string[] | undefined) ?? [...STRATEGY_NAMES]),
+    strategies,
     seeds: seedsFrom(o.seeds as string[] | undefined),
+    folds: foldsFrom((o.folds as string | undefined) ?? String(DEFAULT_LAB_OPTIONS.folds)),
+    validationFraction: o.validationFraction as number | undefined,
+    testFraction: o.testFraction as number | undefined,
+    schedule: ((o.schedule as string | undefined) ?? DEFAULT_LAB_OPTIONS.schedule) as LabOptions['schedule'],
+    budget: o.budget === undefined ? undefined : budgetFrom(o.budget as string),
     epochs: o.epochs as number | undefined,
     partialK: o.partialK as number | undefined,
     headLr: o.headLr as number | undefined,
@@ -55,6 +94,8 @@ export function labOptionsFrom(o: ParsedOptions): LabOptions {
     out: o.out as string,
     quick: o.quick === true,
   };
+  checkLabOptions(options);
+  return options;
 }
 
 export const labCommand: CommandSpec = {
@@ -63,7 +104,12 @@ export const labCommand: CommandSpec = {
   options: {
     modality: { type: 'string', description: 'which modality to run', choices: ['vision', 'text', 'both'], default: 'both' },
     strategies: { type: 'list', description: `strategies to compare (${STRATEGY_NAMES.join(', ')})`, default: [...STRATEGY_NAMES] },
-    seeds: { type: 'list', description: 'number of seeds (e.g. 3) or a list of seeds (e.g. 0,1,2)', default: ['3'] },
+    seeds: { type: 'list', description: 'the most seeds a strategy may use: a count (e.g. 3 = seeds 0,1,2) or a list (e.g. 0,1,2); a race starts with the first two and adds more only where a comparison is open, a grid runs them all', default: ['3'] },
+    folds: { type: 'string', description: 'cross-validation folds over the labelled non-test data: auto = 5 folds when one validation split would be coarser than the margin, 1 = one validation split, k >= 2 = k folds', default: 'auto' },
+    validationFraction: { type: 'number', description: 'fraction of each class held out for validation when one validation split is used (default: 0.1 vision, 0.2 text, capped per class)' },
+    testFraction: { type: 'number', description: 'fraction of each class held out for the final test (default: 0.3, capped per class)' },
+    schedule: { type: 'string', description: 'race: stop strategies shown out, add seeds to open comparisons; grid: every strategy x every seed', choices: ['race', 'grid'], default: 'race' },
+    budget: { type: 'string', description: 'a race starts no new round once training has used this much: seconds of training wall time (90s, 15m, 1h) or training FLOPs (2e15flop); default: only --seeds limits it' },
     epochs: { type: 'integer', description: 'epochs per trial (default: 8; 2 with --quick)' },
     partialK: { type: 'integer', description: 'backbone groups partial_unfreeze trains besides the head (default: 1 for vision, the last stage; 2 for text, the last encoder layer and the pooler)' },
     headLr: { type: 'number', description: 'learning rate of the new head in partial_unfreeze and full_finetune, and of every group in scratch (default: 1e-2 vision, 2e-3 text)' },
@@ -85,6 +131,7 @@ export const labCommand: CommandSpec = {
     'adaptlab lab',
     'adaptlab lab --modality vision --quick --out runs/first-look',
     'adaptlab lab --modality text --data reviews.csv --strategies frozen,full_finetune --seeds 5',
+    'adaptlab lab --modality vision --seeds 10 --budget 15m',
     'adaptlab lab --modality vision --backbone resnet18.safetensors --arch resnet18 --data photos/ --image-size 64',
   ],
   async run({ options }) {
