@@ -58,6 +58,11 @@ export interface TrialRecord {
   modality: Modality;
   strategy: StrategyName;
   seed: number;
+  /**
+   * Cross-validation: the fold this trial held out (0-based) of how many. A record of a whole
+   * seed (its folds joined) has `joined` = the number of folds instead. Absent for one validation split.
+   */
+  fold?: { index: number; of: number } | { joined: number };
   config: {
     epochs: number;
     steps: number;
@@ -87,10 +92,52 @@ export interface SeedStat {
   values: number[];
 }
 
+/** The sanity gates of one seed (cross-validated: all folds of the seed together). */
+export interface SeedSanity {
+  seed: number;
+  /** Validation accuracy and the number of validation examples it was measured on. */
+  accuracy: number;
+  n: number;
+  /** Share of the most frequent class among those examples: what always guessing it scores. */
+  majorityRate: number;
+  /** Exact one-sided binomial P(an accuracy this high | guessing at the majority rate). */
+  pAboveMajority: number;
+  learned: boolean;
+  /** Distinct classes the model predicted, and whether that is too few (collapsed). */
+  classesPredicted: number;
+  collapsed: boolean;
+  /** Validation accuracy at the last epoch minus the best before the last quarter of epochs; null with one epoch. */
+  finalRise: number | null;
+  /** Validation was still rising when training stopped (or there was only one epoch). */
+  undertrained: boolean;
+  /** Parameters the strategy declares trainable that never changed. */
+  untrained: string[];
+}
+
+/** The sanity gates of a strategy over its seeds, computed before any verdict. */
+export interface StrategySanity {
+  /** Most seeds are not significantly above the majority-class rate. */
+  didNotLearn: boolean;
+  /** Most seeds predict only a few of the classes. */
+  collapsed: boolean;
+  /** At least half the seeds were still improving when the budget ended. */
+  undertrained: boolean;
+  /** Trainable parameters that never changed in some seed (a path that skipped them). */
+  didNotTrain: string[];
+  /** Seeds far from the others, named. */
+  unstable: { seeds: number[]; detail: string } | null;
+  /** Kept out of the decision: it did not learn, collapsed, or did not train. */
+  excluded: boolean;
+  /** One sentence per problem found. */
+  problems: string[];
+  seeds: SeedSanity[];
+}
+
 export interface StrategySummary {
   trainableParams: number;
   totalParams: number;
   audit: { passed: boolean; failures: string[] };
+  sanity: StrategySanity;
   metrics: {
     validation: { accuracy: SeedStat; macroF1: SeedStat };
     test: { accuracy: SeedStat; macroF1: SeedStat };
@@ -99,11 +146,60 @@ export interface StrategySummary {
 }
 
 export interface Recommendation {
-  /** null when the evidence is insufficient to crown any strategy. */
+  /**
+   * The recommended depth: the cheapest strategy shown acceptable (non-inferior to the best, or
+   * the best itself). null when no strategy passed the gates, or only one strategy was run.
+   */
   strategy: StrategyName | null;
   reasons: string[];
-  evidence: 'sufficient' | 'insufficient';
+  /**
+   * 'sufficient': settled (every cheaper strategy is ruled out, or the cheapest is the best) and
+   * resting on no undertrained strategy; 'provisional': a choice is named, but a cheaper strategy
+   * is still open or another strategy was still improving; 'insufficient': no choice.
+   */
+  evidence: 'sufficient' | 'provisional' | 'insufficient';
   flags: string[];
+  /** The cheapest strategy the evidence has not ruled out (cheaper than `strategy` while unsettled). */
+  cheapestNotRuledOut: StrategyName | null;
+  /** True when the cheapest not ruled out is the one recommended. */
+  settled: boolean;
+  /** The smallest margin (fraction) at which this evidence settles the decision, and the choice there; null when nothing was compared. */
+  settlingMargin: { margin: number; strategy: StrategyName } | null;
+  /** What would settle each open comparison (seeds, validation examples), in words. */
+  evidenceNeeded: string[];
+}
+
+/** How the labelled data was allocated to training, validation and test, and why. */
+export interface DataAllocation {
+  /** 1 = one validation split; k >= 2 = k-fold cross-validation over the labelled non-test examples. */
+  folds: number;
+  /** Whether the number of folds was chosen by the lab ('auto') rather than asked for. */
+  automatic: boolean;
+  /** Labelled examples the decision is made on: the validation split, or every cross-validated example. */
+  decisionExamples: number;
+  /** Training examples per model (per fold when cross-validated). */
+  trainPerModel: number;
+  test: number;
+  /** One decision example is worth this many accuracy points (100 / decisionExamples). */
+  resolutionPoints: number;
+  /** Why it was allocated this way, in a sentence. */
+  reason: string;
+}
+
+/** One round of a race (or the single round of a grid): what ran, what it showed, what happened next. */
+export interface RaceRound {
+  round: number;
+  /** The seeds each strategy had run by the end of this round. */
+  seedsRun: Partial<Record<StrategyName, number[]>>;
+  /** Trials (strategy, seed) this round added. */
+  added: { strategy: StrategyName; seed: number }[];
+  decision: { strategy: StrategyName | null; evidence: Recommendation['evidence']; best: StrategyName | null; cheapestNotRuledOut: StrategyName | null; settled: boolean };
+  /** Training used so far, over all rounds. */
+  spent: { trainFlops: number; trainSeconds: number };
+  /** Strategies that got no more seeds after this round, and why. */
+  stopped: { strategy: StrategyName; reason: string }[];
+  /** What happens next: another round (and for whom) or why the race ended. */
+  next: string;
 }
 
 export interface ModalitySummary {
@@ -111,6 +207,11 @@ export interface ModalitySummary {
   backbone: { arch: string; source: string };
   /** One validation example is worth this many accuracy points (100 / N). */
   validationResolution: number;
+  allocation: DataAllocation;
+  /** How the decision evolved, round by round. */
+  rounds: RaceRound[];
+  /** 'race' or 'grid'. */
+  schedule: 'race' | 'grid';
   strategies: Partial<Record<StrategyName, StrategySummary>>;
   /** Every strategy vs scratch and vs frozen: mean confusion change and the class pairs that changed. */
   confusionDiffs?: StrategyConfusionDiff[];

@@ -38,6 +38,8 @@ export interface TrialSetup {
   /** Identifies the pretrained backbone, so cached features are shared only where valid. */
   backboneKey: string;
   data: TrialData;
+  /** Cross-validation: the fold `data.validation` holds out, of how many (absent: one validation split). */
+  fold?: { index: number; of: number };
   numClasses: number;
   epochs: number;
   batchSize: number;
@@ -101,7 +103,9 @@ export function runTrial(setup: TrialSetup): TrialRecord {
     let standardizer: FeatureStandardizer | null = null;
     if (point !== null) {
       const cached = (split: 'train' | 'validation' | 'test'): Activation => {
-        const entry = s.featureCache.get(s.backboneKey, split, point, model, data[split], Math.max(batchSize, 256));
+        // Folds train and hold out different examples; the test split is the same for all of them.
+        const key = s.fold && split !== 'test' ? `fold${s.fold.index}/${split}` : split;
+        const entry = s.featureCache.get(s.backboneKey, key, point, model, data[split], Math.max(batchSize, 256));
         if (split === 'train') extractionFlops = entry.flops;
         return entry.features;
       };
@@ -183,6 +187,7 @@ export function runTrial(setup: TrialSetup): TrialRecord {
       modality: s.modality,
       strategy: strategy.name,
       seed,
+      ...(s.fold ? { fold: { ...s.fold } } : {}),
       config: {
         epochs,
         steps: totalSteps,

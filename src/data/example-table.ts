@@ -91,3 +91,22 @@ export function forEachBatch<T>(n: number, size: number, fn: (index: Tensor, sta
   }
   return out;
 }
+
+/**
+ * The rows `rows` of `table` as a table of their own (a fold's training or held-out part). It
+ * reads through to `table`, which must outlive it; its own dispose frees only the row index and labels.
+ */
+export function subsetTable<X>(table: ExampleTable<X>, rows: readonly number[]): ExampleTable<X> {
+  const index = fromTypedArray(BigInt64Array.from(rows, (r) => BigInt(r)), [rows.length], 'int64');
+  const labels = table.labels.indexSelect(0, index);
+  return {
+    size: rows.length,
+    ids: rows.map((r) => table.ids[r]),
+    labels,
+    take: (i) => tidy(() => table.take(index.indexSelect(0, i))),
+    dispose: () => {
+      index.dispose();
+      labels.dispose();
+    },
+  };
+}

@@ -1,9 +1,10 @@
 // From the TrialRecords of one modality to recommend()'s input: per-example validation
 // correctness of every (strategy, seed), all in one example order (matched by id), plus costs,
-// audits and training plans.
+// audits, sanity gates and training plans.
 import { DataError } from '../errors.js';
 import type { TrialRecord } from '../adapt/run-record.js';
 import { auditFailures, groupTrials } from '../evaluate/summarize.js';
+import { strategySanity } from '../evaluate/sanity.js';
 import type { StrategyConfusionDiff } from '../evaluate/types.js';
 import type { RecommendInput, StrategyEvidence } from './recommend.js';
 
@@ -41,6 +42,7 @@ export function evidenceFromTrials(records: readonly TrialRecord[], options: Evi
     return out;
   };
 
+  const classCount = options.classNames?.length ?? records[0].metrics.validation.confusion.length;
   const strategies: StrategyEvidence[] = [];
   for (const [strategy, list] of byStrategy) {
     const failures = auditFailures(list);
@@ -53,6 +55,7 @@ export function evidenceFromTrials(records: readonly TrialRecord[], options: Evi
         storedBytes: list.reduce((s, r) => s + r.cost.storedBytes, 0) / list.length,
       },
       audit: { passed: failures.length === 0, failures },
+      sanity: strategySanity(list, classCount),
       config: { ...list[0].config },
       selectedEpochs: list.map((r) => r.selectedEpoch),
     });

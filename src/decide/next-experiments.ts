@@ -2,7 +2,7 @@
 // the next experiment probes whether something smaller still works (or, when the evidence was
 // insufficient, what would make it sufficient). Suggestions use the run's own numbers.
 import type { StrategyName } from '../adapt/types.js';
-import { tQuantile } from '../evaluate/statistics.js';
+import { seedsNeeded } from './settling.js';
 import { points } from './format.js';
 import type { StrategyAssessment, StrategyEvidence } from './recommend.js';
 
@@ -17,7 +17,8 @@ export interface NextExperiment {
 
 export interface NextContext {
   chosen: StrategyName | null;
-  insufficient: 'too-coarse' | 'too-few' | 'overlap' | null;
+  /** Why nothing was recommended: only one strategy ran, or none passed the gates; null when something was. */
+  insufficient: 'too-few' | 'none-eligible' | null;
   assessments: readonly StrategyAssessment[];
   evidence: readonly StrategyEvidence[];
   margin: number;
@@ -30,13 +31,6 @@ type Draft = Omit<NextExperiment, 'rank'>;
 /** lr / 3 to two significant digits: a step down that is clearly smaller, not a new search. */
 function lower(lr: number): string {
   return String(Number((lr / 3).toPrecision(2)));
-}
-
-/** Smallest seed count whose t half-width sd·t(S−1)/√S falls below the target (capped). */
-function seedsNeeded(sd: number, target: number, cap = 50): number | null {
-  if (!(sd > 0)) return null;
-  for (let s = 2; s <= cap; s++) if ((tQuantile(0.975, s - 1) * sd) / Math.sqrt(s) < target) return s;
-  return null;
 }
 
 function sdOf(values: readonly number[]): number {
@@ -98,20 +92,43 @@ export function suggestNextExperiments(ctx: NextContext): NextExperiment[] {
     });
   }
 
-  if (ctx.insufficient === 'too-coarse') {
+  // Strategies the gates flagged: what this run's own numbers say to try.
+  for (const a of ctx.assessments) {
+    const e = ev.get(a.strategy);
+    const sanity = e?.sanity;
+    if (!sanity || !e) continue;
+    const epochs = e.config?.epochs;
+    if (sanity.undertrained && epochs) {
+      drafts.push({
+        strategy: a.strategy,
+        label: `${a.strategy} with ${2 * epochs} epochs instead of ${epochs}`,
+        why: `Its validation accuracy was still rising at its last epoch on most seeds: the budget was too short for it, so its place in the decision is not final.`,
+      });
+    }
+    if (sanity.didNotLearn && !sanity.undertrained) {
+      const lr = e.config?.headLr;
+      const slower = lr ? `a lower learning rate (${lower(lr)} instead of ${lr})` : 'a lower learning rate';
+      drafts.push({
+        strategy: a.strategy,
+        label: epochs ? `${a.strategy} with ${2 * epochs} epochs instead of ${epochs}, or with ${slower}` : `${a.strategy} with ${slower}`,
+        why: 'It stayed at the majority-class rate: its budget was too short to get it started, or its training diverged.',
+      });
+    }
+    if (sanity.unstable && !sanity.didNotLearn) {
+      drafts.push({
+        strategy: a.strategy,
+        label: `Rerun ${a.strategy} with more seeds (${sanity.unstable.seeds.map((s) => `seed ${s}`).join(', ')} stood apart)`,
+        why: `${sanity.unstable.detail}: one run that failed to converge widens every interval it enters; more seeds, or a lower learning rate${e.config ? ` than ${e.config.headLr}` : ''}, show whether it was chance.`,
+      });
+    }
+  }
+
+  if (ctx.insufficient === 'too-few') {
     drafts.push({
       strategy: null,
-      label: `Enlarge the validation split to at least ${Math.ceil(1 / ctx.margin)} examples (now ${ctx.n})`,
-      why: `One example is worth ${points(1 / ctx.n)} points, more than the ${points(ctx.margin)}-point margin; several times more examples are needed before intervals narrow to the margin.`,
-    });
-  } else if (ctx.insufficient === 'too-few') {
-    drafts.push({
-      strategy: null,
-      label: 'Run at least two strategies that pass the freeze audit (scratch and frozen are the cheapest pair)',
+      label: 'Run at least two strategies (scratch and frozen are the cheapest pair)',
       why: 'A depth can only be recommended relative to another one measured on the same examples and seeds.',
     });
-  } else if (ctx.insufficient === 'overlap') {
-    drafts.push(...moreEvidence(ctx, ctx.assessments.filter((a) => a.verdict === 'inconclusive')));
   }
 
   const chosen = ctx.chosen;
@@ -147,10 +164,9 @@ export function suggestNextExperiments(ctx: NextContext): NextExperiment[] {
       if (f) drafts.push(f);
       drafts.push({
         strategy: 'frozen',
-        label: 'frozen with a smaller head (fewer hidden units, or a plain linear head)',
-        why: 'The linear probe is already non-inferior; the head is the only part left to shrink.',
+        label: 'frozen with a smaller label budget (--label-budget)',
+        why: 'The linear probe is already acceptable and the head is a single linear layer: what is left to save is labelled data.',
       });
-      if (!f) drafts.push({ strategy: 'frozen', label: 'frozen with fewer epochs', why: 'A linear probe on fixed features usually converges quickly; check whether the last epochs still help.' });
     } else if (chosen === 'partial_unfreeze') {
       const k = cfg?.partialK ?? null;
       if (k !== null && k > 1) {

@@ -10,6 +10,7 @@ import type { TrialConfig } from '../evaluate/summarize.js';
 import type { PairChange, StrategyConfusionDiff } from '../evaluate/types.js';
 import { bytes, className, count, examples, flops, inlineName, pct, pctInterval, points, pointsInterval, pNumber, pValue, signedExamples, signedPoints } from './format.js';
 import type { NextExperiment } from './next-experiments.js';
+import { allocationSection, roundsSection, sanitySection } from './note-evidence.js';
 import type { RecommendResult } from './recommend.js';
 
 export interface NoteInput {
@@ -197,7 +198,15 @@ function hiddenSection(input: NoteInput): string[] {
 
 function recommendationSection(rec: Recommendation | RecommendResult): string[] {
   const out = ['## Recommended depth', ''];
-  out.push(rec.strategy ? `**${rec.strategy}** (evidence: ${rec.evidence}).` : `**No recommendation**: the evidence is ${rec.evidence} to crown any strategy.`);
+  if (!rec.strategy) out.push(`**No recommendation**: the evidence is ${rec.evidence} to name any strategy.`);
+  else if (rec.settled && rec.evidence === 'sufficient') out.push(`**${rec.strategy}** (evidence: sufficient; settled: every cheaper strategy is ruled out or none is cheaper).`);
+  else {
+    out.push(
+      `**${rec.strategy}**, provisional: ${rec.settled ? 'no cheaper strategy is open, but the decision rests on a strategy that was still improving' : `the cheapest depth shown acceptable; the cheapest depth not ruled out is **${rec.cheapestNotRuledOut}**`}.`,
+    );
+    if (rec.evidenceNeeded.length > 0) out.push('', 'What would settle it:', '', ...rec.evidenceNeeded.map((e) => `- ${inlineName(e)}`));
+  }
+  if (rec.settlingMargin) out.push('', `The smallest margin this evidence settles: ${points(rec.settlingMargin.margin)} points, where the choice is ${rec.settlingMargin.strategy}.`);
   if (isResult(rec)) {
     const rows = rec.assessments.map((a) => [
       String(a.costRank),
@@ -239,10 +248,13 @@ export function adaptationNote(input: NoteInput): string {
     scratchSection(input),
     parametersSection(input),
     planSection(input),
+    allocationSection(s),
+    sanitySection(s),
     scoresSection(input),
     confusionSection(input),
     hiddenSection(input),
     recommendationSection(rec),
+    roundsSection(s),
     nextSection(rec),
   ];
   return sections.map((x) => x.join('\n')).join('\n\n') + '\n';

@@ -307,3 +307,28 @@ export function pairedDifference(
   const ci: [number, number] = seedCi ? [Math.min(seedCi[0], boot.ci[0]), Math.max(seedCi[1], boot.ci[1])] : boot.ci;
   return { difference: mean(perSeed), perSeed, seedCi, exampleCi: boot.ci, ci, signTest: pairedSignTest(a, b) };
 }
+
+/**
+ * Exact one-sided binomial test: P(X >= k) for X ~ Binomial(n, p). The probability mass is
+ * accumulated in log space (log C(n, i) by recurrence), so large n cannot underflow.
+ */
+export function binomialUpperTail(k: number, n: number, p: number): number {
+  if (!Number.isInteger(n) || n < 0) throw new ArgumentError(`binomialUpperTail: n must be a count (integer >= 0), got ${String(n)}`);
+  if (!Number.isInteger(k) || k < 0 || k > n) throw new ArgumentError(`binomialUpperTail: k must be an integer in [0, n = ${n}], got ${String(k)}`);
+  if (!(p >= 0 && p <= 1)) throw new ArgumentError(`binomialUpperTail: p must be a probability in [0, 1], got ${String(p)}`);
+  if (k === 0) return 1;
+  if (p === 0) return 0;
+  if (p === 1) return 1;
+  const lp = Math.log(p);
+  const lq = Math.log1p(-p);
+  let logC = 0;
+  for (let i = 1; i <= k; i++) logC += Math.log(n - i + 1) - Math.log(i);
+  let logSum = -Infinity;
+  for (let i = k; i <= n; i++) {
+    if (i > k) logC += Math.log(n - i + 1) - Math.log(i);
+    const lt = logC + i * lp + (n - i) * lq;
+    const m = Math.max(logSum, lt);
+    logSum = m + Math.log(Math.exp(logSum - m) + Math.exp(lt - m));
+  }
+  return Math.min(1, Math.exp(logSum));
+}

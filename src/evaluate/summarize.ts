@@ -6,13 +6,14 @@ import type { StrategySummary, TrialRecord } from '../adapt/run-record.js';
 import { STRATEGY_NAMES, type Modality, type StrategyName } from '../adapt/types.js';
 import { compareConfusion, compareConfusionPerSeed } from './confusion-diff.js';
 import { seedStat, validationResolution } from './statistics.js';
+import { strategySanity } from './sanity.js';
 import type { StrategyConfusionDiff } from './types.js';
 
 export type TrialConfig = TrialRecord['config'];
 
 export interface TrialsSummary {
   modality: Modality;
-  /** The seeds every strategy was run with (sorted). */
+  /** Every seed some strategy was run with (sorted). */
   seeds: number[];
   classCount: number;
   sizes: { validation: number; test: number };
@@ -32,7 +33,7 @@ export interface SummarizeOptions {
   baselines?: StrategyName[];
 }
 
-/** The records grouped by strategy (in STRATEGY_NAMES order), each sorted by seed; validates pairing. */
+/** The records grouped by strategy (in STRATEGY_NAMES order), each sorted by seed; one record per (strategy, seed). */
 export function groupTrials(records: readonly TrialRecord[]): { modality: Modality; seeds: number[]; byStrategy: Map<StrategyName, TrialRecord[]> } {
   if (records.length === 0) throw new ArgumentError('summarize: no trial records given');
   const modality = records[0].modality;
@@ -50,15 +51,9 @@ export function groupTrials(records: readonly TrialRecord[]): { modality: Modali
     const list = byStrategy.get(name);
     if (list) ordered.set(name, list.sort((x, y) => x.seed - y.seed));
   }
-  // Paired comparisons need every strategy to have been trained with the same seeds.
-  const [first, ...rest] = [...ordered.entries()];
-  const seeds = first[1].map((r) => r.seed);
-  for (const [name, list] of rest) {
-    const s = list.map((r) => r.seed);
-    if (s.join(',') !== seeds.join(',')) {
-      throw new DataError(`summarize: ${first[0]} was run with seeds [${seeds.join(', ')}] but ${name} with [${s.join(', ')}]; run every strategy with the same seeds so results can be paired`);
-    }
-  }
+  // Every seed that some strategy ran, sorted. A race stops strategies early, so strategies may
+  // have different seeds; comparisons pair each two strategies on the seeds both ran.
+  const seeds = [...new Set(records.map((r) => r.seed))].sort((x, y) => x - y);
   return { modality, seeds, byStrategy: ordered };
 }
 
@@ -92,13 +87,14 @@ export function auditFailures(records: readonly TrialRecord[]): string[] {
 }
 
 /** One strategy's records (all seeds) → its StrategySummary. */
-export function summarizeStrategy(records: readonly TrialRecord[]): StrategySummary {
+export function summarizeStrategy(records: readonly TrialRecord[], classCount = records[0]?.metrics.validation.confusion.length ?? 0): StrategySummary {
   if (records.length === 0) throw new ArgumentError('summarizeStrategy: no records');
   const failures = auditFailures(records);
   return {
     trainableParams: records[0].totals.trainable,
     totalParams: records[0].totals.total,
     audit: { passed: failures.length === 0, failures },
+    sanity: strategySanity(records, classCount),
     metrics: {
       validation: {
         accuracy: seedStat(records.map((r) => r.metrics.validation.accuracy)),
@@ -128,7 +124,7 @@ export function summarizeTrials(records: readonly TrialRecord[], options: Summar
   const strategies: Partial<Record<StrategyName, StrategySummary>> = {};
   const plans: Partial<Record<StrategyName, TrialConfig>> = {};
   for (const [name, list] of byStrategy) {
-    strategies[name] = summarizeStrategy(list);
+    strategies[name] = summarizeStrategy(list, k);
     plans[name] = { ...list[0].config };
   }
   const baselines = options.baselines ?? (['scratch', 'frozen'] as StrategyName[]);
@@ -141,10 +137,13 @@ export function summarizeTrials(records: readonly TrialRecord[], options: Summar
       const key = [strategy, baseline].sort().join('|');
       if (strategy === baseline || done.has(key)) continue;
       done.add(key);
+      const common = base.map((r) => r.seed).filter((seed) => list.some((r) => r.seed === seed));
+      if (common.length === 0) continue;
+      const bySeed = (rs: readonly TrialRecord[]): TrialRecord[] => common.map((seed) => rs.find((r) => r.seed === seed)!);
       for (const split of ['validation', 'test'] as const) {
-        const a = base.map((r) => r.predictions[split]);
-        const b = list.map((r) => r.predictions[split]);
-        const opts = { seeds, alpha: options.alpha };
+        const a = bySeed(base).map((r) => r.predictions[split]);
+        const b = bySeed(list).map((r) => r.predictions[split]);
+        const opts = { seeds: common, alpha: options.alpha };
         diffs.push({ strategy, baseline, split, ...compareConfusion(a, b, k, opts), perSeed: compareConfusionPerSeed(a, b, k, opts) });
       }
     }

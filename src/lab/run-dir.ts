@@ -20,13 +20,14 @@ export function fingerprint(parts: unknown): string {
 export class RunDir {
   constructor(readonly root: string) {}
 
-  trialPath(modality: Modality, strategy: StrategyName, seed: number): string {
-    return join(this.root, 'trials', modality, `${strategy}-seed${seed}.json`);
+  /** `trials/<modality>/<strategy>-seed<k>.json`, or `...-seed<k>-fold<f>.json` for a cross-validated fold. */
+  trialPath(modality: Modality, strategy: StrategyName, seed: number, fold?: number): string {
+    return join(this.root, 'trials', modality, `${strategy}-seed${seed}${fold === undefined ? '' : `-fold${fold}`}.json`);
   }
 
   /** A finished trial with this fingerprint, or null (absent, unreadable or made for other settings). */
-  reusableTrial(modality: Modality, strategy: StrategyName, seed: number, print: string): TrialRecord | null {
-    const path = this.trialPath(modality, strategy, seed);
+  reusableTrial(modality: Modality, strategy: StrategyName, seed: number, print: string, fold?: number): TrialRecord | null {
+    const path = this.trialPath(modality, strategy, seed, fold);
     if (!existsSync(path)) return null;
     try {
       const stored = JSON.parse(readFileSync(path, 'utf8')) as StoredTrial;
@@ -37,7 +38,8 @@ export class RunDir {
   }
 
   saveTrial(record: TrialRecord, print: string): void {
-    writeJsonAtomic(this.trialPath(record.modality, record.strategy, record.seed), { ...record, fingerprint: print });
+    const fold = record.fold && 'index' in record.fold ? record.fold.index : undefined;
+    writeJsonAtomic(this.trialPath(record.modality, record.strategy, record.seed, fold), { ...record, fingerprint: print });
   }
 
   writeJson(name: string, value: unknown): string {

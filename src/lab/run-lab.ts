@@ -1,26 +1,33 @@
-// The adaptation lab: for each modality, every strategy over every seed on the same split and
-// budget; then statistics, the recommendation, the adaptation note and the report. Finished
+// The adaptation lab: for each modality, the strategies over seeds (and folds) on the same data and
+// budget, in rounds: a race stops strategies that can no longer change the decision and gives
+// open comparisons more seeds; a grid runs everything once. Then statistics, the recommendation,
+// the adaptation note and the report. Every option is checked before any data loads. Finished
 // trials are stored as they complete and reused when the run is repeated with the same `out`.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineStrategy } from '../adapt/strategies.js';
 import { runTrial, type TrialProgress } from '../adapt/trial.js';
 import { FeatureCache } from '../adapt/feature-cache.js';
-import type { TrialRecord, Summary, ModalitySummary } from '../adapt/run-record.js';
+import type { TrialRecord, Summary, ModalitySummary, RaceRound } from '../adapt/run-record.js';
 import type { Modality, StrategyName } from '../adapt/types.js';
 import { summarizeTrials, type TrialsSummary } from '../evaluate/summarize.js';
+import { joinFolds } from '../evaluate/join-folds.js';
 import { evidenceFromTrials } from '../decide/evidence.js';
 import { recommend, type RecommendResult } from '../decide/recommend.js';
+import { firstRound, nextRound, type NextRound, type Unit } from '../decide/race.js';
 import { adaptationNote } from '../decide/note.js';
+import { flops } from '../decide/format.js';
 import { writeReport } from '../report/write.js';
-import { resolveBackbone } from './backbone.js';
+import { UsageError } from '../errors.js';
+import { resolveBackbone, type LabBackbone } from './backbone.js';
 import { prepareTarget } from './targets.js';
-import { modalityPlan, type LabOptions } from './options.js';
+import { modalityPlan, type LabOptions, type ModalityPlan } from './options.js';
+import { checkLabOptions } from './check-options.js';
 import { RunDir, fingerprint } from './run-dir.js';
 
 export interface LabEvents {
   /** A trial starts (index counts over the whole run). */
-  trialStart?(e: { modality: Modality; strategy: StrategyName; seed: number; index: number; total: number; reused: boolean }): void;
+  trialStart?(e: { modality: Modality; strategy: StrategyName; seed: number; fold?: { index: number; of: number }; index: number; total: number; reused: boolean }): void;
   trialProgress?(e: { modality: Modality; strategy: StrategyName; seed: number } & TrialProgress): void;
   trialEnd?(e: { record: TrialRecord; reused: boolean; index: number; total: number }): void;
   message?(text: string): void;
@@ -28,7 +35,10 @@ export interface LabEvents {
 
 export interface ModalityOutcome {
   summary: ModalitySummary;
+  /** One record per (strategy, seed); cross-validated folds joined. */
   trials: TrialRecord[];
+  /** Every trial as it ran (one per fold when cross-validated). */
+  foldTrials: TrialRecord[];
   recommendation: RecommendResult;
   note: string;
   stats: TrialsSummary;
@@ -46,72 +56,20 @@ function adaptlabVersion(): string {
 }
 
 export async function runLab(options: LabOptions, events: LabEvents = {}): Promise<LabResult> {
+  checkLabOptions(options);
+  // Every backbone is resolved, and every limit that depends on one checked, before any data loads.
+  const backbones = new Map<Modality, LabBackbone>();
+  for (const modality of options.modalities) {
+    const backbone = await resolveBackbone(modality, options.backbone, options.arch, options.imageSize);
+    checkPartialK(backbone, modalityPlan(modality, options), options.strategies);
+    backbones.set(modality, backbone);
+  }
   const dir = new RunDir(options.out);
   const configFile = dir.writeJson('config.json', { ...options, adaptlabVersion: adaptlabVersion() });
-  const total = options.modalities.length * options.strategies.length * options.seeds.length;
-  let index = 0;
   const outcomes: Partial<Record<Modality, ModalityOutcome>> = {};
-
+  const counter = { index: 0, total: 0 };
   for (const modality of options.modalities) {
-    const plan = modalityPlan(modality, options);
-    const backbone = await resolveBackbone(modality, options.backbone, options.arch, options.imageSize);
-    events.message?.(`${modality}: backbone ${backbone.arch} from ${backbone.source}`);
-    const target = await prepareTarget(backbone, plan, options);
-    events.message?.(
-      `${modality}: ${target.dataset.name}, ${target.dataset.classNames.length} classes; ` +
-        `train ${target.split.sizes.train} / validation ${target.split.sizes.validation} / test ${target.split.sizes.test} (split seed ${target.split.seed})`,
-    );
-    const cache = new FeatureCache();
-    const trials: TrialRecord[] = [];
-    try {
-      for (const strategyName of options.strategies) {
-        const headLr = strategyName === 'frozen' ? plan.probeLr : plan.headLr;
-        const strategy = defineStrategy(strategyName, { headLr, backboneLr: plan.backboneLr, partialK: plan.partialK, weightDecay: plan.weightDecay });
-        for (const seed of options.seeds) {
-          index++;
-          const print = fingerprint({ data: target.dataset.contentHash, split: target.split, backbone: backbone.key, strategy, seed, plan });
-          const reused = dir.reusableTrial(modality, strategyName, seed, print);
-          events.trialStart?.({ modality, strategy: strategyName, seed, index, total, reused: reused !== null });
-          let record = reused;
-          if (record === null) {
-            record = runTrial({
-              modality,
-              strategy,
-              seed,
-              buildModel: (init, s) => backbone.buildModel(init, s, target.dataset.classNames.length, target.dataset.classNames),
-              backboneKey: backbone.key,
-              data: target.data,
-              numClasses: target.dataset.classNames.length,
-              epochs: plan.epochs,
-              batchSize: plan.batchSize,
-              featureCache: cache,
-              onProgress: (p) => events.trialProgress?.({ modality, strategy: strategyName, seed, ...p }),
-            });
-            dir.saveTrial(record, print);
-          }
-          trials.push(record);
-          events.trialEnd?.({ record, reused: reused !== null, index, total });
-        }
-      }
-    } finally {
-      cache.dispose();
-      target.dispose();
-    }
-
-    const stats = summarizeTrials(trials);
-    const classNames = target.dataset.classNames;
-    const recommendation = recommend({ ...evidenceFromTrials(trials, { margin: options.margin, classNames, confusionDiffs: stats.diffs }), margin: options.margin });
-    const summary: ModalitySummary = {
-      dataset: { ...target.dataset, splitSeed: target.split.seed, sizes: target.split.sizes },
-      backbone: { arch: backbone.arch, source: backbone.source },
-      validationResolution: stats.validationResolution,
-      strategies: stats.strategies,
-      confusionDiffs: stats.diffs,
-      // The whole result: the rule with this run's numbers, every assessment, next experiments.
-      recommendation,
-    };
-    const note = adaptationNote({ modality, summary, diffs: stats.diffs, plans: stats.plans, seeds: options.seeds, recommendation });
-    outcomes[modality] = { summary, trials, recommendation, note, stats };
+    outcomes[modality] = await runModality(modality, backbones.get(modality)!, options, dir, events, counter);
   }
 
   const summary: Summary = {
@@ -130,4 +88,157 @@ export async function runLab(options: LabOptions, events: LabEvents = {}): Promi
     confusionDiffs: Object.fromEntries(Object.entries(outcomes).map(([m, o]) => [m, o!.stats.diffs])),
   });
   return { summary, outcomes, files: { summary: summaryFile, report, notes, config: configFile } };
+}
+
+/** partial_unfreeze can train at most the backbone's groups: checked on a throwaway model before any data loads. */
+function checkPartialK(backbone: LabBackbone, plan: ModalityPlan, strategies: readonly StrategyName[]): void {
+  if (!strategies.includes('partial_unfreeze')) return;
+  const probe = backbone.buildModel('random', 0, 2);
+  const groups = probe.parameterGroups().map((g) => g.name);
+  probe.dispose();
+  const backboneGroups = groups.filter((g) => g !== 'head');
+  if (plan.partialK > backboneGroups.length) {
+    throw new UsageError(
+      `partialK (--partial-k) must be at most ${backboneGroups.length} for ${backbone.arch}, which has the backbone groups ${backboneGroups.join(', ')}; got ${plan.partialK}. ` +
+        `Ask for fewer groups, or use full_finetune to train them all.`,
+    );
+  }
+}
+
+/** Training spent so far (summed over trials that ran or were reused). */
+interface Spent {
+  trainFlops: number;
+  trainSeconds: number;
+}
+
+function budgetSpent(budget: LabOptions['budget'], spent: Spent): string | null {
+  if (!budget) return null;
+  if (budget.flops !== undefined && spent.trainFlops >= budget.flops) return `${flops(spent.trainFlops)} of training used, budget ${flops(budget.flops)}`;
+  if (budget.seconds !== undefined && spent.trainSeconds >= budget.seconds) return `${Math.round(spent.trainSeconds)} s of training used, budget ${budget.seconds} s`;
+  return null;
+}
+
+async function runModality(
+  modality: Modality,
+  backbone: LabBackbone,
+  options: LabOptions,
+  dir: RunDir,
+  events: LabEvents,
+  counter: { index: number; total: number },
+): Promise<ModalityOutcome> {
+  const plan = modalityPlan(modality, options);
+  events.message?.(`${modality}: backbone ${backbone.arch} from ${backbone.source}`);
+  const target = await prepareTarget(backbone, plan, { ...options, folds: options.folds, margin: options.margin });
+  const { allocation } = target;
+  events.message?.(
+    `${modality}: ${target.dataset.name}, ${target.dataset.classNames.length} classes; ` +
+      `train ${target.split.sizes.train} / validation ${target.split.sizes.validation} / test ${target.split.sizes.test} (split seed ${target.split.seed}); ${allocation.reason}`,
+  );
+  const classNames = target.dataset.classNames;
+  const cache = new FeatureCache();
+  const bySeed = new Map<string, TrialRecord>(); // `${strategy}/${seed}` → the seed's record (folds joined)
+  const foldRecords: TrialRecord[] = [];
+  const rounds: RaceRound[] = [];
+  const spent: Spent = { trainFlops: 0, trainSeconds: 0 };
+  let decision: Decision | null = null;
+
+  const runUnit = (u: Unit): TrialRecord => {
+    const headLr = u.strategy === 'frozen' ? plan.probeLr : plan.headLr;
+    const strategy = defineStrategy(u.strategy, { headLr, backboneLr: plan.backboneLr, partialK: plan.partialK, weightDecay: plan.weightDecay });
+    const folds: TrialRecord[] = [];
+    for (let f = 0; f < allocation.folds; f++) {
+      const fold = allocation.folds > 1 ? { index: f, of: allocation.folds } : undefined;
+      counter.index++;
+      const print = fingerprint({ data: target.dataset.contentHash, split: target.split, folds: allocation.folds, fold: f, backbone: backbone.key, strategy, seed: u.seed, plan });
+      const reused = dir.reusableTrial(modality, u.strategy, u.seed, print, fold?.index);
+      events.trialStart?.({ modality, strategy: u.strategy, seed: u.seed, fold, index: counter.index, total: counter.total, reused: reused !== null });
+      let record = reused;
+      if (record === null) {
+        record = runTrial({
+          modality,
+          strategy,
+          seed: u.seed,
+          buildModel: (init, s) => backbone.buildModel(init, s, classNames.length, classNames),
+          backboneKey: backbone.key,
+          data: target.foldData(f),
+          fold,
+          numClasses: classNames.length,
+          epochs: plan.epochs,
+          batchSize: plan.batchSize,
+          featureCache: cache,
+          onProgress: (p) => events.trialProgress?.({ modality, strategy: u.strategy, seed: u.seed, ...p }),
+        });
+        dir.saveTrial(record, print);
+      }
+      spent.trainFlops += record.cost.trainFlops;
+      spent.trainSeconds += record.cost.wallSeconds;
+      folds.push(record);
+      events.trialEnd?.({ record, reused: reused !== null, index: counter.index, total: counter.total });
+    }
+    foldRecords.push(...folds);
+    return folds.length > 1 ? joinFolds(folds) : folds[0];
+  };
+
+  try {
+    let units = firstRound(options.strategies, options.seeds, options.schedule);
+    while (units.length > 0) {
+      counter.total += units.length * allocation.folds;
+      for (const u of units) bySeed.set(`${u.strategy}/${u.seed}`, runUnit(u));
+      decision = decide([...bySeed.values()], options.margin, classNames);
+      const seedsRun = new Map<StrategyName, number[]>();
+      for (const r of bySeed.values()) seedsRun.set(r.strategy, [...(seedsRun.get(r.strategy) ?? []), r.seed].sort((a, b) => a - b));
+      let next: NextRound =
+        options.schedule === 'grid'
+          ? { units: [], stopped: [], next: 'ended: a grid runs every strategy on every seed once' }
+          : nextRound(decision.recommendation, seedsRun, options.seeds);
+      const over = next.units.length > 0 ? budgetSpent(options.budget, spent) : null;
+      if (over) next = { units: [], stopped: next.stopped, next: `ended: the budget is spent (${over}) while the decision is still open` };
+      const rec = decision.recommendation;
+      const round: RaceRound = {
+        round: rounds.length + 1,
+        seedsRun: Object.fromEntries(seedsRun),
+        added: units.map((u) => ({ ...u })),
+        decision: { strategy: rec.strategy, evidence: rec.evidence, best: rec.best, cheapestNotRuledOut: rec.cheapestNotRuledOut, settled: rec.settled },
+        spent: { ...spent },
+        stopped: next.stopped,
+        next: next.next,
+      };
+      rounds.push(round);
+      dir.writeJson(`rounds/${modality}.json`, rounds);
+      events.message?.(`${modality}: round ${round.round}: ${rec.strategy ?? 'no choice'} (${rec.evidence}); ${next.next}`);
+      units = next.units;
+    }
+  } finally {
+    cache.dispose();
+    target.dispose();
+  }
+
+  const { stats, recommendation } = decision!;
+  const summary: ModalitySummary = {
+    dataset: { ...target.dataset, splitSeed: target.split.seed, sizes: target.split.sizes },
+    backbone: { arch: backbone.arch, source: backbone.source },
+    validationResolution: stats.validationResolution,
+    allocation,
+    schedule: options.schedule,
+    rounds,
+    strategies: stats.strategies,
+    confusionDiffs: stats.diffs,
+    // The whole result: the rule with this run's numbers, every assessment, next experiments.
+    recommendation,
+  };
+  const trials = [...bySeed.values()];
+  const note = adaptationNote({ modality, summary, diffs: stats.diffs, plans: stats.plans, seeds: stats.seeds, recommendation });
+  return { summary, trials, foldTrials: foldRecords, recommendation, note, stats };
+}
+
+interface Decision {
+  stats: TrialsSummary;
+  recommendation: RecommendResult;
+}
+
+/** Statistics and the recommendation on every seed's record so far. */
+function decide(trials: readonly TrialRecord[], margin: number, classNames: string[]): Decision {
+  const stats = summarizeTrials(trials);
+  const recommendation = recommend({ ...evidenceFromTrials(trials, { margin, classNames, confusionDiffs: stats.diffs }), margin });
+  return { stats, recommendation };
 }

@@ -1,6 +1,8 @@
 // The target task of a modality, split deterministically and prepared the way the backbone
 // expects: the embedded defaults (MNIST digits; Spam Assassin easy ham / hard ham / spam) or the
-// user's own image folder or text table.
+// user's own image folder or text table. The decision is made on one validation split, or, when
+// that would be too coarse for the margin (or when asked), by k-fold cross-validation over every
+// labelled example outside the test split.
 import { loadMnist } from '../data/vision-datasets.js';
 import { loadSpamAssassin } from '../data/text-datasets.js';
 import { loadImageFolder } from '../data/image-folder.js';
@@ -8,17 +10,22 @@ import { readTextTable } from '../data/text-table.js';
 import { splitDataset, checkDisjointSplit } from '../data/splits.js';
 import { imageBatch } from '../data/image-batch.js';
 import { encodeTextBatch } from '../data/text-batch.js';
-import { imageTable, tokenTable, type ExampleTable } from '../data/example-table.js';
+import { imageTable, tokenTable, subsetTable, type ExampleTable } from '../data/example-table.js';
+import { assignFolds } from '../data/folds.js';
 import type { ImageRecord, TextRecord, LabeledDataset, DataSplit } from '../data/types.js';
+import type { DataAllocation } from '../adapt/run-record.js';
 import type { TrialData } from '../adapt/trial.js';
 import { ConfigError, DataError } from '../errors.js';
 import type { LabBackbone } from './backbone.js';
-import type { ModalityPlan } from './options.js';
+import { AUTO_FOLDS, type ModalityPlan } from './options.js';
 
 export interface PreparedTarget {
   dataset: { name: string; classNames: string[]; contentHash: string };
   split: { seed: number; sizes: { train: number; validation: number; test: number }; counts: DataSplit<unknown>['counts'] };
-  data: TrialData;
+  /** How the labelled data was allocated, and why. */
+  allocation: DataAllocation;
+  /** The trial data of fold f (f = 0 with one validation split). Tables live until dispose(). */
+  foldData(f: number): TrialData;
   dispose(): void;
 }
 
@@ -28,12 +35,19 @@ async function loadTarget(backbone: LabBackbone, dataPath: string | undefined, c
   return readTextTable(dataPath, { textColumn: columns.text, labelColumn: columns.label });
 }
 
-export async function prepareTarget(
-  backbone: LabBackbone,
-  plan: ModalityPlan,
-  options: { data?: string; splitSeed: number; textColumn?: string; labelColumn?: string },
-): Promise<PreparedTarget> {
-  const dataset = await loadTarget(backbone, options.data, { text: options.textColumn, label: options.labelColumn });
+export interface TargetOptions {
+  data?: string;
+  splitSeed: number;
+  textColumn?: string;
+  labelColumn?: string;
+  /** 1, k >= 2, or 'auto': k-fold (AUTO_FOLDS) when one validation example would outweigh the margin. */
+  folds: number | 'auto';
+  /** Non-inferiority margin (fraction), for the 'auto' choice. */
+  margin: number;
+}
+
+export async function prepareTarget(backbone: LabBackbone, plan: ModalityPlan, options: TargetOptions): Promise<PreparedTarget> {
+  const dataset = (await loadTarget(backbone, options.data, { text: options.textColumn, label: options.labelColumn })) as LabeledDataset<ImageRecord | TextRecord>;
   const classSizes = dataset.classNames.map((_, c) => dataset.records.filter((r) => r.label === c).length);
   const smallest = Math.min(...classSizes);
   const validation = plan.validationPerClassCap ? { perClass: Math.min(plan.validationPerClassCap, Math.floor(smallest * plan.validationFraction) || 1) } : { fraction: plan.validationFraction };
@@ -45,44 +59,103 @@ export async function prepareTarget(
   const available = Math.min(...classSizes.map((n) => n - partCount(test, n) - partCount(validation, n)));
   const budget = plan.labelBudgetExplicit ? plan.labelBudget : Math.max(1, Math.min(plan.labelBudget, available));
   // A class must give at least one example to each part; splitDataset names the class otherwise.
-  const split = splitDataset<ImageRecord | TextRecord>(dataset as LabeledDataset<ImageRecord | TextRecord>, {
-    seed: options.splitSeed,
-    validation,
-    test,
-    trainPerClass: budget,
-  });
-  checkDisjointSplit(split);
-  const tables = backbone.modality === 'vision' ? imageTables(backbone, split as DataSplit<ImageRecord>) : await textTables(backbone, split as DataSplit<TextRecord>);
-  return {
+  const single = splitDataset(dataset, { seed: options.splitSeed, validation, test, trainPerClass: budget });
+  checkDisjointSplit(single);
+
+  const coarse = 1 / single.validation.length > options.margin;
+  const folds = options.folds === 'auto' ? (coarse ? AUTO_FOLDS : 1) : options.folds;
+  const makeTable = backbone.modality === 'vision' ? imageTableMaker(backbone) : textTableMaker(backbone);
+  const base = {
     dataset: { name: dataset.name, classNames: dataset.classNames, contentHash: dataset.contentHash },
-    split: { seed: split.seed, sizes: { train: split.train.length, validation: split.validation.length, test: split.test.length }, counts: split.counts },
-    data: tables,
+  };
+  const margin = `${(100 * options.margin).toFixed(2)}-point margin`;
+
+  if (folds === 1) {
+    const tables: TrialData = { train: await makeTable(single.train), validation: await makeTable(single.validation), test: await makeTable(single.test) };
+    const n = single.validation.length;
+    const reason =
+      options.folds === 'auto'
+        ? `one validation split of ${n} examples (${(100 / n).toFixed(2)} points each) resolves the ${margin}, so no cross-validation was needed`
+        : `one validation split of ${n} examples, as asked (--folds 1)`;
+    return {
+      ...base,
+      split: { seed: single.seed, sizes: { train: single.train.length, validation: n, test: single.test.length }, counts: single.counts },
+      allocation: { folds: 1, automatic: options.folds === 'auto', decisionExamples: n, trainPerModel: single.train.length, test: single.test.length, resolutionPoints: 100 / n, reason },
+      foldData: (f) => {
+        if (f !== 0) throw new ConfigError(`fold ${f} asked of a run with one validation split`);
+        return tables;
+      },
+      dispose: () => disposeTables(tables),
+    };
+  }
+
+  // Cross-validation: the test part stays exactly the one-split test part (splitDataset takes test
+  // first); every other labelled example, up to the budget scaled so each fold trains on about
+  // `budget` per class, goes into the pool the folds divide.
+  const poolBudget = plan.labelBudgetExplicit
+    ? Math.ceil((plan.labelBudget * folds) / (folds - 1))
+    : Math.max(2, Math.min(Math.ceil((plan.labelBudget * folds) / (folds - 1)), ...classSizes.map((n) => n - partCount(test, n))));
+  const cv = splitDataset(dataset, { seed: options.splitSeed, validation: { perClass: 0 }, test, trainPerClass: poolBudget });
+  checkDisjointSplit(cv);
+  const assignment = assignFolds(cv.train, folds, options.splitSeed, dataset.classNames);
+  const pool = await makeTable(cv.train);
+  const testTable = await makeTable(cv.test);
+  const parts = new Map<number, TrialData>();
+  const owned: ExampleTable[] = [pool, testTable];
+  const rows = (keep: (fold: number) => boolean): number[] => assignment.flatMap((fold, i) => (keep(fold) ? [i] : []));
+  const trainPerModel = cv.train.length - Math.ceil(cv.train.length / folds);
+  const reason =
+    options.folds === 'auto'
+      ? `one validation split would hold ${single.validation.length} examples (${(100 / single.validation.length).toFixed(2)} points each), coarser than the ${margin}; ` +
+        `so ${folds}-fold cross-validation over all ${cv.train.length} labelled non-test examples gives every one of them an out-of-fold prediction`
+      : `${folds}-fold cross-validation over ${cv.train.length} labelled non-test examples, as asked (--folds ${folds})`;
+  return {
+    ...base,
+    split: { seed: cv.seed, sizes: { train: trainPerModel, validation: cv.train.length, test: cv.test.length }, counts: cv.counts },
+    allocation: { folds, automatic: options.folds === 'auto', decisionExamples: cv.train.length, trainPerModel, test: cv.test.length, resolutionPoints: 100 / cv.train.length, reason },
+    foldData: (f) => {
+      if (!Number.isInteger(f) || f < 0 || f >= folds) throw new ConfigError(`fold ${f} asked of a ${folds}-fold run`);
+      let data = parts.get(f);
+      if (!data) {
+        const train = subsetTable(pool, rows((fold) => fold !== f));
+        const held = subsetTable(pool, rows((fold) => fold === f));
+        owned.push(train, held);
+        data = { train, validation: held, test: testTable };
+        parts.set(f, data);
+      }
+      return data;
+    },
+    // Fold tables read through the pool: free them first.
     dispose: () => {
-      tables.train.dispose();
-      tables.validation.dispose();
-      tables.test.dispose();
+      for (const t of owned.reverse()) t.dispose();
     },
   };
 }
 
-function imageTables(backbone: LabBackbone, split: DataSplit<ImageRecord>): TrialData {
-  const prep = backbone.image;
-  if (!prep) throw new ConfigError(`${backbone.source}: a vision backbone must say its image size and normalisation`);
-  const table = (records: ImageRecord[]): ExampleTable => {
-    const { images, labels } = imageBatch(records, prep);
-    labels.dispose();
-    return imageTable(images, records.map((r) => r.label), records.map((r) => r.id));
-  };
-  return { train: table(split.train), validation: table(split.validation), test: table(split.test) };
+function disposeTables(t: TrialData): void {
+  t.train.dispose();
+  t.validation.dispose();
+  t.test.dispose();
 }
 
-async function textTables(backbone: LabBackbone, split: DataSplit<TextRecord>): Promise<TrialData> {
+function imageTableMaker(backbone: LabBackbone): (records: (ImageRecord | TextRecord)[]) => Promise<ExampleTable> {
+  const prep = backbone.image;
+  if (!prep) throw new ConfigError(`${backbone.source}: a vision backbone must say its image size and normalisation`);
+  return async (records) => {
+    const images = records as ImageRecord[];
+    const { images: batch, labels } = imageBatch(images, prep);
+    labels.dispose();
+    return imageTable(batch, images.map((r) => r.label), images.map((r) => r.id));
+  };
+}
+
+function textTableMaker(backbone: LabBackbone): (records: (ImageRecord | TextRecord)[]) => Promise<ExampleTable> {
   const prep = backbone.text;
   if (!prep) throw new ConfigError(`${backbone.source}: a text backbone must bring its tokenizer and sequence length`);
-  const table = async (records: TextRecord[]): Promise<ExampleTable> => {
-    if (records.some((r) => r.text.trim() === '')) throw new DataError('a text example is empty after loading; every example needs some text');
-    const batch = await encodeTextBatch(prep.tokenizer, records.map((r) => r.text), { maxLength: prep.maxLength, padding: 'max_length' });
-    return tokenTable(batch, records.map((r) => r.label), records.map((r) => r.id));
+  return async (records) => {
+    const texts = records as TextRecord[];
+    if (texts.some((r) => r.text.trim() === '')) throw new DataError('a text example is empty after loading; every example needs some text');
+    const batch = await encodeTextBatch(prep.tokenizer, texts.map((r) => r.text), { maxLength: prep.maxLength, padding: 'max_length' });
+    return tokenTable(batch, texts.map((r) => r.label), texts.map((r) => r.id));
   };
-  return { train: await table(split.train), validation: await table(split.validation), test: await table(split.test) };
 }

@@ -38,6 +38,9 @@ function build() {
     dataset: { name: 'pets | toy', classNames, contentHash: 'abcdef0123456789', splitSeed: 7, sizes: { train: 600, validation: 150, test: 150 } },
     backbone: { arch: 'resnet18', source: 'torchvision' },
     validationResolution: trials.validationResolution,
+    allocation: { folds: 1, automatic: true, decisionExamples: 150, trainPerModel: 600, test: 150, resolutionPoints: 100 / 150, reason: 'one validation split of 150 examples, as asked' },
+    schedule: 'grid' as const,
+    rounds: [],
     strategies: trials.strategies,
     recommendation: rec,
   };
@@ -74,7 +77,16 @@ test('the adaptation note has every required section, with the run\'s numbers', 
   assert.match(hidden, /- frozen vs scratch \(validation\): accuracy \+3\.33 points is within noise/);
   const decision = section(note, 'Recommended depth');
   assert.ok(rec.strategy, 'this run has enough evidence to recommend');
-  assert.ok(decision.includes(`**${rec.strategy}** (evidence: sufficient).`));
+  // partial_unfreeze sits −0.67 points from full_finetune with an interval reaching −2: neither acceptable nor ruled out
+  assert.equal(rec.evidence, 'provisional');
+  assert.ok(decision.includes(`**full_finetune**, provisional: the cheapest depth shown acceptable; the cheapest depth not ruled out is **partial_unfreeze**.`), decision);
+  assert.match(decision, /What would settle it:\n\n- partial_unfreeze \(−0\.67 points, interval −2\.00 to 0\.00\): about \d+ validation examples \(now 150/);
+  assert.match(decision, /The smallest margin this evidence settles: 2\.00 points, where the choice is partial_unfreeze\./);
+  // the evidence sections: allocation, the sanity gates of every strategy, the rounds
+  assert.match(section(note, 'How the data was allocated'), /One validation split of 150 examples decides/);
+  const gates = section(note, 'Sanity gates');
+  for (const s of ['scratch', 'frozen', 'partial_unfreeze', 'full_finetune']) assert.match(gates, new RegExp(`- \\*\\*${s}\\*\\*: passed\\. Seeds 0: `));
+  assert.match(section(note, 'How the decision evolved'), /No rounds were recorded/);
   assert.ok(decision.includes(rec.rule));
   assert.match(decision, /\| 1 \| frozen \| 100 GFLOP \|/);
   assert.ok(decision.includes('headline-hides-pattern: frozen vs scratch on validation'));

@@ -5,6 +5,7 @@
 import type { Summary, TrialRecord, SeedStat, StrategySummary, ModalitySummary } from '../../src/adapt/run-record.js';
 import type { ClassMetrics, SplitMetrics } from '../../src/evaluate/types.js';
 import type { Modality, StrategyName } from '../../src/adapt/types.js';
+import { strategySanity } from '../../src/evaluate/sanity.js';
 
 export const XSS_CLASS = '<img src=x onerror=alert(1)>';
 export const SCRIPT_CLASS = 'bird</script><script>alert(2)</script>';
@@ -197,6 +198,7 @@ function strategySummary(trials: TrialRecord[]): StrategySummary {
     trainableParams: trials[0].totals.trainable,
     totalParams: trials[0].totals.total,
     audit: { passed: failures.length === 0, failures },
+    sanity: strategySanity(trials, trials[0].metrics.validation.confusion.length),
     metrics: {
       validation: { accuracy: seedStat(trials.map((t) => t.metrics.validation.accuracy)), macroF1: seedStat(trials.map((t) => t.metrics.validation.macroF1)) },
       test: { accuracy: seedStat(trials.map((t) => t.metrics.test.accuracy)), macroF1: seedStat(trials.map((t) => t.metrics.test.macroF1)) },
@@ -224,17 +226,36 @@ function modalitySummary(spec: ModalitySpec, trials: TrialRecord[]): ModalitySum
             'every frozen seed beats every scratch seed on validation accuracy',
           ],
           flags: [`class "${XSS_CLASS}" has only 18 validation examples`],
+          cheapestNotRuledOut: 'frozen',
+          settled: true,
+          settlingMargin: { margin: 0.02, strategy: 'frozen' },
+          evidenceNeeded: [],
         }
       : {
           strategy: null,
           evidence: 'insufficient',
           reasons: ['the 95% intervals of frozen, partial_unfreeze and full_finetune overlap at 150 validation examples'],
           flags: ['partial_unfreeze failed its freeze audit on seed 1', `class "${TEXT_SCRIPT_CLASS}" is rare`],
+          cheapestNotRuledOut: null,
+          settled: false,
+          settlingMargin: null,
+          evidenceNeeded: [],
         };
   return {
     dataset: { name: spec.dataset, classNames: spec.classNames, contentHash: 'sha256:9f2c4e</script>', splitSeed: 13, sizes: spec.sizes },
     backbone: { arch: spec.arch, source: spec.source },
     validationResolution: 100 / spec.sizes.validation,
+    allocation: {
+      folds: 1,
+      automatic: true,
+      decisionExamples: spec.sizes.validation,
+      trainPerModel: spec.sizes.train,
+      test: spec.sizes.test,
+      resolutionPoints: 100 / spec.sizes.validation,
+      reason: `one validation split of ${spec.sizes.validation} examples`,
+    },
+    schedule: 'grid',
+    rounds: [],
     strategies,
     recommendation,
   };

@@ -142,8 +142,12 @@ export const labCommand: CommandSpec = {
     progress.done();
     for (const [modality, outcome] of Object.entries(result.outcomes)) {
       const rec = outcome!.recommendation;
-      console.log(`\n${modality}: ${rec.strategy ? `recommended depth: ${rec.strategy}` : 'no recommendation (evidence insufficient)'}`);
-      for (const reason of rec.reasons) console.log(`  - ${reason}`);
+      const head = rec.strategy
+        ? `recommended depth: ${rec.strategy} (evidence: ${rec.evidence}${rec.settled ? '' : `; cheapest depth not ruled out: ${rec.cheapestNotRuledOut}`})`
+        : 'no recommendation (evidence insufficient)';
+      console.log(`\n${modality}: ${head}`);
+      // The rule itself is the first reason; it is written out in the note, not repeated here.
+      for (const reason of rec.reasons.slice(1)) console.log(`  - ${reason}`);
       for (const flag of rec.flags) console.log(`  ! ${flag}`);
     }
     console.log(`\nreport:  ${result.files.report}\nsummary: ${result.files.summary}\nnotes:   ${result.files.notes.join(', ')}`);
