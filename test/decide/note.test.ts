@@ -85,7 +85,7 @@ test('the adaptation note has every required section, with the run\'s numbers', 
   // the evidence sections: allocation, the sanity gates of every strategy, the rounds
   assert.match(section(note, 'How the data was allocated'), /One validation split of 150 examples decides/);
   const gates = section(note, 'Sanity gates');
-  for (const s of ['scratch', 'frozen', 'partial_unfreeze', 'full_finetune']) assert.match(gates, new RegExp(`- \\*\\*${s}\\*\\*: passed\\. Seeds 0: `));
+  for (const s of ['scratch', 'frozen', 'partial_unfreeze', 'full_finetune']) assert.match(gates, new RegExp(`- \\*\\*${s}\\*\\*: (passed|kept, with a warning)\\. Seeds 0: \\d`));
   assert.match(section(note, 'How the decision evolved'), /No rounds were recorded/);
   assert.ok(decision.includes(rec.rule));
   assert.match(decision, /\| 1 \| frozen \| 100 GFLOP \|/);
