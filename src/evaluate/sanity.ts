@@ -33,7 +33,8 @@ export function classesNeeded(classCount: number): number {
  */
 function risingAtEnd(curve: readonly number[], n: number): { finalRise: number | null; undertrained: boolean } {
   const e = curve.length;
-  if (e <= 1) return { finalRise: null, undertrained: true };
+  if (e === 0) return { finalRise: null, undertrained: false }; // no curve recorded: nothing to judge
+  if (e === 1) return { finalRise: null, undertrained: true }; // one epoch: nothing shows it converged
   const tail = Math.max(1, Math.floor(e / 4));
   const last = curve[e - 1];
   const before = Math.max(...curve.slice(0, e - tail));
