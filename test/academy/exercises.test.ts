@@ -18,7 +18,9 @@ import * as ex03 from '../../academy/exercises/resnet-bert-and-finetuning/soluti
 import * as ex04 from '../../academy/exercises/resnet-bert-and-finetuning/solutions/ex04-confusion-shift.js';
 import * as ex05 from '../../academy/exercises/resnet-bert-and-finetuning/solutions/ex05-headline-vs-pattern.js';
 import * as ex06 from '../../academy/exercises/resnet-bert-and-finetuning/solutions/ex06-adaptation-note.js';
-import { loadRun } from '../../academy/exercises/resnet-bert-and-finetuning/checks/analysis.js';
+import { analyse, loadRun } from '../../academy/exercises/resnet-bert-and-finetuning/checks/analysis.js';
+import { sections } from '../../academy/exercises/resnet-bert-and-finetuning/checks/ex06-adaptation-note.js';
+import { excludedScratchRun, nothingLearnedRun, openCheaperRun } from './variants.js';
 
 /** What the untouched starter of each exercise must be told: one pattern per mistake it contains. */
 const STARTER_FEEDBACK: Record<number, RegExp[]> = {
@@ -27,7 +29,14 @@ const STARTER_FEEDBACK: Record<number, RegExp[]> = {
   3: [/partialMinusFrozenPoints is NaN/, /cheapestAcceptable is full_finetune, the highest mean validation accuracy/, /transferBeatsScratch = false, but scratch's paired interval/],
   4: [/scratch → partial_unfreeze: "4" predicted as "9" is not the pair that changed most: that is the most frequent confusion \*after\* adaptation/, /frozen → partial_unfreeze: .*most frequent confusion \*after\* adaptation/],
   5: [/full_finetune vs scratch \(validation\): the accuracy moved by 10\.\d\d points .*the headline did move/],
-  6: [/missing section "## Scratch baseline"/, /missing section "## Confusion pattern"/, /section "## Evidence" is still a TODO/, /the note defends full_finetune, the best score, but recommend\(\) on this evidence names frozen/],
+  6: [
+    /missing section "## Scratch baseline"/,
+    /missing section "## Confusion pattern"/,
+    /missing section "## Sanity gates"/,
+    /section "## Evidence" is still a TODO/,
+    /the note defends full_finetune, the best score, but recommend\(\) on this evidence names frozen/,
+    /the note calls the decision sufficient, but recommend\(\) on this evidence calls it provisional: the decision rests on partial_unfreeze, full_finetune, which were still improving/,
+  ],
 };
 
 for (const exercise of EXERCISES) {
@@ -105,7 +114,7 @@ test('exercise 3: fractions instead of points and a flipped sign get their own f
   const text = report.failures.join('\n');
   assert.match(text, /partialMinusFrozenPoints = 0\.04\d+: that is a fraction of accuracy/);
   assert.match(text, /partialMinusFullPoints = 0\.33 has the wrong sign/);
-  assert.match(text, /cheapestAcceptable is frozen, but its paired interval vs full_finetune is .* it is inferior, not acceptable/);
+  assert.match(text, /cheapestAcceptable is frozen, but its paired interval vs full_finetune is [−-]?\d+\.\d\d to [−-]?\d+\.\d\d points: it is inferior \(ruled out: .*\), not acceptable/);
   assert.equal(report.failures.length, 3);
 });
 
@@ -147,4 +156,121 @@ test('exercise 6: a complete note that defends the wrong depth fails on the deci
   assert.match(report.failures[0], /the note defends partial_unfreeze but recommend\(\) on this evidence names frozen/);
   // The solution's note is computed from the run: the same note for the same records.
   assert.equal(ex06.writeNote(loadRun('text-run.json')), ex06.writeNote(loadRun('text-run.json')));
+});
+
+/** `note` with the body of its `## <heading>` section replaced. */
+function withSection(note: string, heading: string, text: string): string {
+  const start = note.indexOf(`## ${heading}\n`);
+  assert.ok(start >= 0, `the note has a "## ${heading}" section`);
+  const end = note.indexOf('\n## ', start + 1);
+  return `${note.slice(0, start)}## ${heading}\n\n${text}\n${end < 0 ? '' : note.slice(end)}`;
+}
+
+test('exercise 6: the shipped run is provisional because the decision rests on undertrained strategies; a note that drops that reason fails', () => {
+  const run = loadRun('text-run.json');
+  const { rec } = analyse(run);
+  assert.equal(rec.strategy, 'frozen');
+  assert.equal(rec.evidence, 'provisional');
+  assert.equal(rec.settled, true);
+  const note = ex06.writeNote(run);
+  const decision = [...sections(note)].find(([h]) => h === 'Decision')![1];
+  assert.match(decision, /Evidence: provisional/);
+  assert.match(decision, /rests on partial_unfreeze, full_finetune, which were undertrained/);
+  const report = new Report();
+  checkAdaptationNote(
+    {
+      writeNote: (r) =>
+        withSection(ex06.writeNote(r), 'Decision', 'Cheapest acceptable depth: frozen\n\nEvidence: provisional\n\nfrozen is the cheapest strategy within the margin of full_finetune, so nothing deeper is worth its cost here.'),
+    },
+    report,
+  );
+  assert.equal(report.failures.length, 1, report.failures.join('\n'));
+  assert.match(report.failures[0], /calls the decision provisional but should say that the decision rests on partial_unfreeze, full_finetune, which were undertrained/);
+});
+
+test('exercise 6: with a cheaper depth still open, the solution names it and what would settle it; a note that calls it settled, or stays silent on it, fails', () => {
+  const run = openCheaperRun();
+  const { rec } = analyse(run);
+  assert.equal(rec.strategy, 'partial_unfreeze');
+  assert.equal(rec.evidence, 'provisional');
+  assert.equal(rec.settled, false);
+  assert.equal(rec.cheapestNotRuledOut, 'frozen');
+  assert.ok(rec.evidenceNeeded.length > 0);
+
+  const solved = new Report();
+  checkAdaptationNote(ex06, solved, run);
+  assert.deepEqual(solved.failures, []);
+  const decision = [...sections(ex06.writeNote(run))].find(([h]) => h === 'Decision')![1];
+  assert.match(decision, /Cheapest acceptable depth: partial_unfreeze/);
+  assert.match(decision, /the cheapest depth not ruled out is frozen/);
+  assert.match(decision, /about \d+ seeds \(now 3\)/);
+
+  const overstated = new Report();
+  checkAdaptationNote({ writeNote: (r) => ex06.writeNote(r).replace('Evidence: provisional', 'Evidence: sufficient') }, overstated, run);
+  assert.equal(overstated.failures.length, 1, overstated.failures.join('\n'));
+  assert.match(overstated.failures[0], /calls the decision sufficient, but recommend\(\) on this evidence calls it provisional: frozen is cheaper than partial_unfreeze and not ruled out/);
+
+  const silent = new Report();
+  const vague = 'Cheapest acceptable depth: partial_unfreeze\n\nEvidence: provisional\n\npartial_unfreeze is the cheapest strategy within the margin of full_finetune, so deeper adaptation buys nothing measurable here.';
+  checkAdaptationNote({ writeNote: (r) => withSection(ex06.writeNote(r), 'Decision', vague) }, silent, run);
+  assert.equal(silent.failures.length, 1, silent.failures.join('\n'));
+  assert.match(silent.failures[0], /should name frozen as the cheapest depth not ruled out .* and say what evidence would settle it/);
+
+  // The depth is still checked strictly: defending the open, cheaper frozen is wrong.
+  const cheaper = new Report();
+  checkAdaptationNote({ writeNote: (r) => ex06.writeNote(r).replace('Cheapest acceptable depth: partial_unfreeze', 'Cheapest acceptable depth: frozen') }, cheaper, run);
+  assert.match(cheaper.failures.join('\n'), /the note defends frozen but recommend\(\) on this evidence names partial_unfreeze/);
+});
+
+test('exercise 6: a scratch the sanity gates excluded is reported as excluded, and a note that says transfer pays off against it fails', () => {
+  const run = excludedScratchRun();
+  const { rec } = analyse(run);
+  assert.equal(rec.assessments.find((a) => a.strategy === 'scratch')!.verdict, 'excluded');
+  assert.equal(rec.strategy, 'frozen');
+
+  const solved = new Report();
+  checkAdaptationNote(ex06, solved, run);
+  assert.deepEqual(solved.failures, []);
+  const note = ex06.writeNote(run);
+  const scratch = [...sections(note)].find(([h]) => h === 'Scratch baseline')![1];
+  assert.match(scratch, /excluded by the sanity gates \(did not learn/);
+  assert.doesNotMatch(scratch, /transfer pays off/);
+  assert.match([...sections(note)].find(([h]) => h === 'Sanity gates')![1], /- scratch: excluded, never recommended/);
+
+  const claims = new Report();
+  const claim = 'scratch reached 47.6% validation accuracy on the same examples and seeds. It is 45.6 points below full_finetune, so transfer pays off.';
+  checkAdaptationNote({ writeNote: (r) => withSection(ex06.writeNote(r), 'Scratch baseline', claim) }, claims, run);
+  assert.equal(claims.failures.length, 1, claims.failures.join('\n'));
+  assert.match(claims.failures[0], /"## Scratch baseline" should say that scratch was excluded, and say which gate excluded it, and claim nothing against it, yet it says "It is 45\.6 points below full_finetune, so transfer pays off\."/);
+
+  // The gates section must report the exclusion too.
+  const gates = new Report();
+  checkAdaptationNote({ writeNote: (r) => withSection(ex06.writeNote(r), 'Sanity gates', 'Every strategy passed the gates: each learned, none collapsed, and every trainable parameter moved during training.') }, gates, run);
+  assert.match(gates.failures.join('\n'), /"## Sanity gates" should name scratch.*the gates found scratch: excluded, did not learn, collapsed/);
+});
+
+test('exercise 6: when nothing passes the gates the solution recommends no depth, and the checker holds a note to that', () => {
+  const run = nothingLearnedRun();
+  const { rec } = analyse(run);
+  assert.equal(rec.strategy, null);
+  assert.equal(rec.evidence, 'insufficient');
+  const solved = new Report();
+  checkAdaptationNote(ex06, solved, run);
+  assert.deepEqual(solved.failures, []);
+  assert.match(ex06.writeNote(run), /Cheapest acceptable depth: none\n\nEvidence: insufficient/);
+  const crowned = new Report();
+  checkAdaptationNote({ writeNote: (r) => ex06.writeNote(r).replace('Cheapest acceptable depth: none', 'Cheapest acceptable depth: full_finetune') }, crowned, run);
+  assert.match(crowned.failures.join('\n'), /the note defends full_finetune, which the sanity gates excluded/);
+});
+
+test('exercise 3: against a scratch the sanity gates excluded, transfer is not shown to beat it', () => {
+  const run = excludedScratchRun('vision-run.json');
+  const solved = new Report();
+  checkPartialRun(ex03, solved, run);
+  assert.deepEqual(solved.failures, []);
+  assert.equal(ex03.readPartialRun(run).transferBeatsScratch, false);
+  const report = new Report();
+  checkPartialRun({ readPartialRun: (r) => ({ ...ex03.readPartialRun(r), transferBeatsScratch: true }) }, report, run);
+  assert.equal(report.failures.length, 1);
+  assert.match(report.failures[0], /transferBeatsScratch = true, but scratch was excluded by the sanity gates, so it is no baseline/);
 });

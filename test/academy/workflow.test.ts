@@ -29,19 +29,30 @@ test('pretrained-transfer-workflow --quick writes both notes and prints the summ
         assert.ok(note.includes(section), `${modality} note lacks ${section}`);
       }
       assert.ok(r.stdout.includes(join(out, 'notes', `${modality}.md`)), `the ${modality} note's path is printed`);
-      assert.equal(readdirSync(join(out, 'trials', modality)).filter((f) => f.endsWith('.json')).length, STRATEGY_NAMES.length * 2);
-
-      // The modality's block: a row per strategy with the summary's own trainable count and audit.
+      // One record per strategy, seed and fold: the quick run's small validation split is coarser than
+      // the margin, so --folds auto may cross-validate (<strategy>-seed<k>-fold<f>.json per fold).
       const s = summary.modalities[modality]!;
+      const folds = s.allocation.folds;
+      const expectedFiles = STRATEGY_NAMES.flatMap((name) =>
+        [0, 1].flatMap((seed) => (folds > 1 ? Array.from({ length: folds }, (_, f) => `${name}-seed${seed}-fold${f}.json`) : [`${name}-seed${seed}.json`])),
+      );
+      assert.deepEqual(readdirSync(join(out, 'trials', modality)).filter((f) => f.endsWith('.json')).sort(), expectedFiles.sort());
+
+      // The modality's block: a row per strategy with the summary's own trainable count, audit and gates.
       const block = r.stdout.slice(r.stdout.indexOf(`\n${modality}: `));
-      assert.match(block, /strategy\s+trainable params\s+val acc ± 95% CI\s+train FLOPs\s+audit/);
+      assert.match(block, /strategy\s+trainable params\s+val acc ± 95% CI\s+train FLOPs\s+audit\s+sanity gates/);
       for (const name of STRATEGY_NAMES) {
         const st = s.strategies[name]!;
-        const row = new RegExp(`\\n  ${name}\\s+${st.trainableParams.toLocaleString('en-US')}\\s+${(100 * st.metrics.validation.accuracy.mean).toFixed(1)}% ± \\d+\\.\\d\\s+[\\d.]+ [kMGTP]?FLOP\\s+${st.audit.passed ? 'passed' : 'FAILED'}`);
+        // The gates column: excluded strategies say so (and why), the others passed or carry their warning.
+        const gates = st.sanity.excluded ? 'excluded \\(' : st.sanity.undertrained ? 'undertrained' : st.sanity.unstable ? 'unstable' : 'passed';
+        const row = new RegExp(`\\n  ${name}\\s+${st.trainableParams.toLocaleString('en-US')}\\s+${(100 * st.metrics.validation.accuracy.mean).toFixed(1)}% ± \\d+\\.\\d\\s+[\\d.]+ [kMGTP]?FLOP\\s+${st.audit.passed ? 'passed' : 'FAILED'}\\s+${gates}`);
         assert.match(block, row, `${modality} ${name} row`);
       }
-      const decision = s.recommendation.strategy ? `recommended depth: ${s.recommendation.strategy}` : 'no recommendation: the evidence is insufficient';
+      const rec = s.recommendation;
+      const decision = rec.strategy ? `recommended depth: ${rec.strategy} (evidence: ${rec.evidence}; cheapest acceptable; best mean: ` : 'no recommendation: the evidence is insufficient';
       assert.ok(block.includes(decision), `${modality}: "${decision}" is printed`);
+      if (rec.strategy && !rec.settled) assert.ok(block.includes(`cheapest depth not ruled out: ${rec.cheapestNotRuledOut}`), `${modality}: the cheapest depth not ruled out is printed`);
+      assert.ok(block.includes(`decided on: ${s.allocation.reason}`), `${modality}: the data allocation is printed`);
     }
     assert.ok(existsSync(join(out, 'report.html')));
     assert.ok(r.stdout.includes(`Report: ${join(out, 'report.html')}`));

@@ -32,9 +32,12 @@ export interface PartialReading {
   partialMinusFrozenPoints: number;
   /** The same, partial_unfreeze − full_finetune. */
   partialMinusFullPoints: number;
-  /** The cheapest strategy whose validation evidence is acceptable under the run's margin. */
+  /**
+   * The cheapest strategy whose validation evidence is acceptable under the run's margin, among
+   * those that passed the audit and the sanity gates: what recommend() names, settled or provisional.
+   */
   cheapestAcceptable: StrategyName;
-  /** Is scratch shown worse than the best strategy (the whole interval below zero)? */
+  /** Is scratch shown worse than the best strategy (the whole interval below zero)? Never against a scratch the gates excluded. */
   transferBeatsScratch: boolean;
 }
 export type Ex03Module = { readPartialRun(run: RunFixture): PartialReading };

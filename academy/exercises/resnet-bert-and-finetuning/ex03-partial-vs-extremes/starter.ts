@@ -10,7 +10,8 @@
 // margin (run.margin, 0.01 = 1 accuracy point), and whether transfer beat scratch at all.
 //
 // Check:  npm run build:ts && npm run exercise -- 3
-// Read:   academy/topics/transfer-and-fine-tuning.md ("Statistics over seeds" and "Cost")
+// Read:   academy/topics/transfer-and-fine-tuning.md ("Sanity gates", "Statistics over seeds", "Cost"
+//         and "The decision")
 import { STRATEGY_NAMES, type StrategyName } from '../../../../src/index.js';
 import type { PartialReading, RunFixture } from '../contracts.js';
 
@@ -27,11 +28,15 @@ export function readPartialRun(run: RunFixture): PartialReading {
 
   // TODO(b) This picks the highest mean accuracy: the failure mode "assuming full fine-tuning is
   //   automatically best". The track wants the cheapest strategy (record.cost.trainFlops) whose
-  //   paired difference from the best stays within the margin, with confidence. The library's rule
-  //   is recommend() in src/decide/recommend.ts; evidenceFromTrials() builds its input.
+  //   paired difference from the best stays within the margin, with confidence, among the
+  //   strategies that passed the sanity gates. The library's rule is recommend() in
+  //   src/decide/recommend.ts (evidenceFromTrials() builds its input): its `strategy` is that depth,
+  //   whether its `evidence` is 'sufficient' or 'provisional'.
   const cheapestAcceptable = STRATEGY_NAMES.reduce((best, s) => (meanAccuracy(s) > meanAccuracy(best) ? s : best));
 
-  // TODO(c) Is scratch shown worse than the best strategy (its whole paired interval below 0)?
+  // TODO(c) Is scratch shown worse than the best strategy (its whole paired interval below 0)? A
+  //   scratch the sanity gates excluded (it did not learn, collapsed or did not train) is no
+  //   baseline: transfer is never shown to beat it.
   const transferBeatsScratch = false;
 
   return { partialMinusFrozenPoints, partialMinusFullPoints, cheapestAcceptable, transferBeatsScratch };

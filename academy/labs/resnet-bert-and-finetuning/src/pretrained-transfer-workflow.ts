@@ -9,13 +9,17 @@
 //
 // It accepts exactly the options of `adaptlab lab` (the same option table and parser), with its own
 // default run directory. What it adds is a compact terminal reading of the outcome: per modality,
-// strategy -> trainable parameters -> validation accuracy with its 95% interval over seeds ->
-// training FLOPs -> freeze audit, and the recommended depth with the evidence behind it.
+// how the labelled data was allocated (one validation split or cross-validation) and how many
+// rounds the race ran; strategy -> trainable parameters -> validation accuracy with its 95%
+// interval over seeds -> training FLOPs -> freeze audit -> sanity gates; and the recommended depth,
+// settled or provisional, with the evidence behind it.
 import { labCommand, labOptionsFrom } from '../../../../src/cli/commands/lab.js';
 import { parseArgs, helpText } from '../../../../src/cli/parse.js';
 import type { CommandSpec } from '../../../../src/cli/options.js';
 import { STRATEGY_NAMES, type StrategyName } from '../../../../src/adapt/types.js';
 import type { LabResult, ModalityOutcome } from '../../../../src/lab/run-lab.js';
+import type { StrategySanity } from '../../../../src/adapt/run-record.js';
+import type { RecommendResult } from '../../../../src/decide/recommend.js';
 import { flops } from '../../../../src/decide/format.js';
 import { textTable } from '../../../shared/text-table.js';
 
@@ -37,20 +41,40 @@ function accuracyWithCi(stat: { mean: number; ci95: [number, number] }): string 
   return Number.isFinite(half) ? `${pct(stat.mean)} \u00b1 ${(100 * half).toFixed(1)}` : `${pct(stat.mean)} (one seed)`;
 }
 
+/** What the sanity gates made of a strategy: excluded (and why), kept with a warning, or passed. */
+function gates(sanity: StrategySanity | undefined): string {
+  if (!sanity) return '\u2014';
+  if (sanity.excluded) return `excluded (${[sanity.didNotLearn && 'did not learn', sanity.collapsed && 'collapsed', sanity.didNotTrain.length > 0 && 'did not train'].filter(Boolean).join(', ')})`;
+  const warnings = [sanity.undertrained && 'undertrained', sanity.unstable && 'unstable'].filter(Boolean);
+  return warnings.length > 0 ? warnings.join(', ') : 'passed';
+}
+
+/** "recommended depth: frozen (provisional; ...)" or why there is none. */
+function decisionLine(rec: RecommendResult): string {
+  if (!rec.strategy) return 'no recommendation: the evidence is insufficient (no strategy passed the gates, or only one ran)';
+  const open = rec.settled ? '' : `; cheapest depth not ruled out: ${rec.cheapestNotRuledOut}`;
+  return `recommended depth: ${rec.strategy} (evidence: ${rec.evidence}; cheapest acceptable; best mean: ${rec.best}${open})`;
+}
+
 /** The compact reading of one modality's outcome. */
 function modalityLines(modality: string, outcome: ModalityOutcome): string[] {
   const s = outcome.summary;
   const rec = outcome.recommendation;
   const rows = STRATEGY_NAMES.filter((name: StrategyName) => s.strategies[name]).map((name) => {
     const st = s.strategies[name]!;
-    return [name, st.trainableParams.toLocaleString('en-US'), accuracyWithCi(st.metrics.validation.accuracy), flops(st.cost.trainFlops), st.audit.passed ? 'passed' : 'FAILED'];
+    return [name, st.trainableParams.toLocaleString('en-US'), accuracyWithCi(st.metrics.validation.accuracy), flops(st.cost.trainFlops), st.audit.passed ? 'passed' : 'FAILED', gates(st.sanity)];
   });
+  const allocation = s.allocation ? `  decided on: ${s.allocation.reason}` : null;
+  const rounds = s.rounds && s.rounds.length > 0 ? `  schedule: ${s.schedule}, ${s.rounds.length} round(s); ${s.rounds.at(-1)!.next}` : null;
   const lines = [
     '',
     `${modality}: ${s.dataset.name} (${s.dataset.classNames.length} classes), backbone ${s.backbone.arch}; validation N = ${s.dataset.sizes.validation} (one example = ${s.validationResolution.toFixed(2)} points), seeds ${outcome.stats.seeds.join(', ')}`,
-    ...textTable(['strategy', 'trainable params', 'val acc \u00b1 95% CI', 'train FLOPs', 'audit'], rows, [1, 3]).map((l) => `  ${l}`),
-    rec.strategy ? `  recommended depth: ${rec.strategy} (cheapest acceptable; best mean: ${rec.best})` : `  no recommendation: the evidence is insufficient`,
+    ...(allocation ? [allocation] : []),
+    ...(rounds ? [rounds] : []),
+    ...textTable(['strategy', 'trainable params', 'val acc \u00b1 95% CI', 'train FLOPs', 'audit', 'sanity gates'], rows, [1, 3]).map((l) => `  ${l}`),
+    `  ${decisionLine(rec)}`,
   ];
+  for (const line of rec.evidenceNeeded) lines.push(`    to settle it: ${line}`);
   // The reasons after the rule: the verdicts and the decision, in the library's words.
   for (const reason of rec.reasons.slice(1)) lines.push(`    - ${reason}`);
   for (const flag of rec.flags) lines.push(`    ! ${flag}`);
@@ -60,7 +84,7 @@ function modalityLines(modality: string, outcome: ModalityOutcome): string[] {
 function resultLines(result: LabResult): string[] {
   const lines: string[] = [];
   for (const [modality, outcome] of Object.entries(result.outcomes)) lines.push(...modalityLines(modality, outcome!));
-  lines.push('', 'Adaptation notes (one per modality: scratch baseline, trainable parameters, learning-rate plan, scores, confusion changes, decision):');
+  lines.push('', 'Adaptation notes (one per modality: data allocation, sanity gates, scratch baseline, trainable parameters, learning-rate plan, scores, confusion changes, decision, rounds):');
   for (const note of result.files.notes) lines.push(`  ${note}`);
   lines.push(`Report: ${result.files.report}`, `Summary: ${result.files.summary}`, `Trial records: ${result.files.summary.replace(/summary\.json$/, 'trials/')}`);
   return lines;
