@@ -23,7 +23,8 @@
 //     when every cheaper strategy is ruled out; otherwise the cheapest strategy not ruled out is
 //     named with the evidence that would settle it, and the recommendation is provisional.
 //  7. It is provisional too when another strategy was undertrained (still improving when its
-//     budget ended): more budget could change its place.
+//     budget ended) and more budget could change the decision: it is cheaper than the choice, or
+//     the choice is more than the margin below 100% (so the other could still beat it by more).
 //  8. No strategy is recommended when none passes the gates, or when only one strategy was run.
 
 import { ArgumentError } from '../errors.js';
@@ -297,7 +298,11 @@ export function recommend(input: RecommendInput): RecommendResult {
   } else {
     settled = notRuledOut === chosen;
     const open = eligible.filter((a) => a.costRank < chosen.costRank && isOpen(a.verdict));
-    const restsOnUndertrained = eligible.filter((a) => a !== chosen && a.undertrained);
+    // An undertrained strategy could still move. It matters when it is cheaper than the choice (it
+    // might become acceptable), or when the choice is far enough below 100% that it could beat it
+    // by more than the margin; a choice within the margin of 100% cannot be beaten so.
+    const beatable = 1 - chosen.accuracy.mean > margin;
+    const restsOnUndertrained = eligible.filter((a) => a !== chosen && a.undertrained && (a.costRank < chosen.costRank || beatable));
     const alone = eligible.length === 1;
     evidence = settled && restsOnUndertrained.length === 0 && !alone ? 'sufficient' : 'provisional';
     if (alone) {
@@ -307,7 +312,8 @@ export function recommend(input: RecommendInput): RecommendResult {
     } else if (settled) {
       const cheaper = eligible.filter((a) => a.costRank < chosen.costRank).map((a) => a.strategy);
       const why = chosen === best ? 'it has the best validation accuracy' : `it is non-inferior to ${best.strategy}`;
-      reasons.push(`Recommended: ${chosen.strategy} (${describeCost(chosen)}), because ${why} and every cheaper strategy (${cheaper.join(', ')}) is ruled out.`);
+      const rest = cheaper.length === 0 ? 'no strategy that passed the gates is cheaper' : `every cheaper strategy (${cheaper.join(', ')}) is ruled out`;
+      reasons.push(`Recommended: ${chosen.strategy} (${describeCost(chosen)}), because ${why} and ${rest}.`);
     } else {
       reasons.push(
         `Provisional: ${chosen.strategy} (${describeCost(chosen)}) is the cheapest strategy shown acceptable, but ${open.map((a) => a.strategy).join(' and ')} ` +

@@ -90,7 +90,7 @@ test('bad lab requests are usage errors with exit code 2', async () => {
   const orig = console.error;
   console.error = (...a: unknown[]) => void lines.push(a.join(' '));
   try {
-    assert.equal(await runCli(['lab', '--strategies', 'frozen,lora']), 1);
+    assert.equal(await runCli(['lab', '--strategies', 'frozen,lora']), 2);
     assert.equal(await runCli(['lab', '--seeds', '1']), 2);
     assert.equal(await runCli(['lab', '--data', images]), 2);
     assert.equal(await runCli(['lab', '--modality', 'vision', '--bogus']), 2);
