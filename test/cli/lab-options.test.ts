@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../../src/cli/main.js';
+import { runCliCaptured } from '../helpers.js';
 import { parseArgs } from '../../src/cli/parse.js';
 import { budgetFrom, labCommand, labOptionsFrom } from '../../src/cli/commands/lab.js';
 import { DEFAULT_LAB_OPTIONS } from '../../src/lab/options.js';
@@ -19,19 +19,8 @@ after(() => rmSync(work, { recursive: true, force: true }));
 const missingData = join(work, 'no-such-data');
 
 /** Runs `adaptlab lab ...` in this process with console output captured. */
-async function lab(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const { log, error } = console;
-  console.log = (...a: unknown[]) => void out.push(a.join(' '));
-  console.error = (...a: unknown[]) => void err.push(a.join(' '));
-  try {
-    const code = await runCli(['lab', ...args]);
-    return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
+function lab(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runCliCaptured(['lab', ...args]);
 }
 
 const BAD: { args: string[]; flag: RegExp; also?: RegExp }[] = [
