@@ -1,8 +1,7 @@
 // Racing: gather the evidence the decision needs instead of a fixed grid. A first round runs
 // every strategy on the first seeds; after each round the decision is made on everything so far,
 // strategies that can no longer change it stop, and the ones still in question get the next
-// seed, unless seeds cannot settle them (their interval over examples alone spans the margin).
-// Pure: the decision and the seeds run so far in, the next round (or why it ends) out.
+// seed. Pure: the decision and the seeds run so far in, the next round (or why it ends) out.
 import type { StrategyName } from '../adapt/types.js';
 import { isOpen, type RecommendResult } from './recommend.js';
 
@@ -49,24 +48,7 @@ export function nextRound(decision: RecommendResult, seedsRun: ReadonlyMap<Strat
   }
   if (decision.evidence === 'insufficient') return { units: [], stopped, next: 'ended: no strategy can be recommended on this evidence, and more seeds of the same strategies would not change which ones passed the gates' };
   if (decision.settled) return { units: [], stopped, next: `ended: no strategy cheaper than ${decision.strategy} is still open` };
-  const openAssessments = decision.assessments.filter((a) => a.eligible && isOpen(a.verdict) && staying.includes(a.strategy));
-  const open = openAssessments.map((a) => a.strategy);
-  // Futility: seeds shrink the training-noise part of an interval, not the part that comes from
-  // which examples were in the split. When that part alone already straddles −margin for every
-  // open comparison, another seed is very unlikely to settle anything: only more examples can.
-  const seedsCannotSettle = (a: (typeof openAssessments)[number]): boolean => {
-    const ex = a.vsBest?.exampleCi;
-    return ex !== undefined && ex[0] <= -decision.margin && ex[1] >= -decision.margin;
-  };
-  if (openAssessments.length > 0 && openAssessments.every(seedsCannotSettle)) {
-    return {
-      units: [],
-      stopped,
-      next:
-        `ended: ${open.join(', ')} ${open.length === 1 ? 'is' : 'are'} still open, but the interval over validation examples alone already spans the margin, ` +
-        `so more seeds would not settle ${open.length === 1 ? 'it' : 'them'}; more validation examples (or cross-validation) would`,
-    };
-  }
+  const open = decision.assessments.filter((a) => a.eligible && isOpen(a.verdict) && staying.includes(a.strategy)).map((a) => a.strategy);
   const units: Unit[] = [];
   for (const strategy of staying) {
     const ran = seedsRun.get(strategy) ?? [];

@@ -40,12 +40,12 @@ test('the first round runs every strategy on two seeds; a grid on all of them', 
 });
 
 test('open comparisons get the next seed; ruled-out and dearer strategies stop', () => {
-  const n = 4000;
+  const n = 400;
   const list = [
-    ev('frozen', n, [2000, 2050]), // far behind: ruled out
-    ev('partial_unfreeze', n, [330, 490]), // +1.75 / −2.25 points vs the best: the seeds disagree, the examples do not
-    ev('scratch', n, [400, 400]), // the best (ties with full_finetune, cheaper by the fixed order)
-    ev('full_finetune', n, [400, 410]),
+    ev('frozen', n, [200, 205]), // far behind: ruled out
+    ev('partial_unfreeze', n, [36, 48]), // +1 / −2 points vs the best: open
+    ev('scratch', n, [40, 40]), // the best (ties with full_finetune, cheaper by the fixed order)
+    ev('full_finetune', n, [40, 41]),
   ];
   const d = decide(list);
   assert.equal(d.best, 'scratch');
@@ -66,18 +66,6 @@ test('open comparisons get the next seed; ruled-out and dearer strategies stop',
   const end = nextRound(d, ran(list), [0, 1]);
   assert.deepEqual(end.units, []);
   assert.match(end.next, /^ended: every allowed seed has run and partial_unfreeze is still open/);
-});
-
-test('when the interval over examples alone spans the margin, more seeds cannot settle it and the race ends', () => {
-  const n = 400;
-  // partial_unfreeze −0.5 points on average over 400 examples: the example interval alone is about ±1.5 points
-  const list = [ev('partial_unfreeze', n, [42, 42]), ev('scratch', n, [40, 40])];
-  const d = decide(list);
-  const pu = d.assessments.find((a) => a.strategy === 'partial_unfreeze')!;
-  assert.ok(pu.vsBest!.exampleCi[0] < -0.01 && pu.vsBest!.exampleCi[1] > -0.01, `${pu.vsBest!.exampleCi}`);
-  const next = nextRound(d, ran(list), [0, 1, 2]);
-  assert.deepEqual(next.units, []);
-  assert.match(next.next, /^ended: partial_unfreeze is still open, but the interval over validation examples alone already spans the margin/);
 });
 
 test('a settled decision, or one with nothing eligible, ends the race', () => {
