@@ -37,6 +37,7 @@ test('vision lab on an image folder with a ResNet checkpoint writes trials, summ
     backbone: resnetFile,
     arch: 'resnet20',
     quick: true,
+    folds: 1, // one validation split: this test reads the per-seed trial files
     headLr: 2e-2,
     backboneLr: 5e-4,
     out,
@@ -74,7 +75,7 @@ test('vision lab on an image folder with a ResNet checkpoint writes trials, summ
 
 test('text lab on a CSV with a Hugging Face BERT directory', async () => {
   const out = join(work, 'text-run');
-  await runLab({ ...DEFAULT_LAB_OPTIONS, modalities: ['text'], seeds: [0, 1], strategies: ['scratch', 'frozen', 'full_finetune'], data: table, backbone: bertDir, quick: true, out });
+  await runLab({ ...DEFAULT_LAB_OPTIONS, modalities: ['text'], seeds: [0, 1], strategies: ['scratch', 'frozen', 'full_finetune'], data: table, backbone: bertDir, quick: true, folds: 1, out });
   const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Summary;
   const text = summary.modalities.text!;
   assert.deepEqual(text.dataset.classNames, ['fruit', 'sky', 'water']);
@@ -107,7 +108,7 @@ test('bad lab requests are usage errors with exit code 2', async () => {
 
 test('kill -9 in the middle of a lab: no file is corrupted, and a re-run reuses finished trials', async () => {
   const out = join(work, 'killed-run');
-  const args = [join(repoRoot, 'dist/src/cli/bin.js'), 'lab', '--modality', 'vision', '--data', images, '--backbone', resnetFile, '--arch', 'resnet20', '--quick', '--epochs', '4', '--seeds', '3', '--out', out];
+  const args = [join(repoRoot, 'dist/src/cli/bin.js'), 'lab', '--modality', 'vision', '--data', images, '--backbone', resnetFile, '--arch', 'resnet20', '--quick', '--epochs', '4', '--seeds', '3', '--folds', '1', '--schedule', 'grid', '--out', out];
   const trialsDir = join(out, 'trials', 'vision');
   const child = spawn(process.execPath, args, { stdio: 'ignore' });
   // Wait for the second finished trial, then kill without warning.
