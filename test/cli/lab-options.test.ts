@@ -123,3 +123,12 @@ test('lab --help lists the new flags', async () => {
   for (const f of ['--folds', '--validation-fraction', '--test-fraction', '--schedule', '--budget']) assert.match(r.stdout, new RegExp(`\\n  ${f} `));
   assert.match(r.stdout, /a race starts with the first two/);
 });
+
+test('--partial-k beyond the backbone groups exits 2 after the backbone loads and before any data is read', async () => {
+  const out = join(work, 'partial-k-run');
+  const r = await lab(['--modality', 'vision', '--partial-k', '99', '--data', missingData, '--out', out]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /partialK \(--partial-k\) must be at most 4 for resnet20, which has the backbone groups stem, layer1, layer2, layer3; got 99/);
+  assert.doesNotMatch(r.stderr, /no-such-data/, 'the data was never looked at');
+  assert.equal(existsSync(out), false);
+});
