@@ -186,6 +186,19 @@ export interface DataAllocation {
   reason: string;
 }
 
+/** Where a lab put a trained model, and what it is. */
+export interface SavedModelRef {
+  /** The model directory, relative to the run directory (e.g. models/vision). */
+  path: string;
+  strategy: StrategyName;
+  seed: number;
+  fold: { index: number; of: number } | null;
+  /** Size of its task file (what this strategy stores besides the backbone), as written. */
+  storedBytes: number;
+  /** Accuracy of this very model on validation and test. */
+  metrics: { validation: number; test: number };
+}
+
 /** One round of a race (or the single round of a grid): what ran, what it showed, what happened next. */
 export interface RaceRound {
   round: number;
@@ -212,6 +225,8 @@ export interface ModalitySummary {
   rounds: RaceRound[];
   /** 'race' or 'grid'. */
   schedule: 'race' | 'grid';
+  /** The recommended model handed over (relative to the run directory), or why there is none. */
+  savedModel: SavedModelRef | { none: string };
   strategies: Partial<Record<StrategyName, StrategySummary>>;
   /** Every strategy vs scratch and vs frozen: mean confusion change and the class pairs that changed. */
   confusionDiffs?: StrategyConfusionDiff[];

@@ -1,7 +1,7 @@
 // One trial: one strategy, one seed, the same data and budget as every other trial. It plans the
 // adaptation, trains with the planned parameter groups, selects the epoch with the best
 // validation accuracy, audits what stayed frozen, evaluates, and measures what it cost.
-import { Tensor, F, tidy, keep, noGrad, manualSeed, randperm, countMacs, memoryStats, resetPeakMemory } from '../tensor/index.js';
+import { Tensor, F, tidy, keep, noGrad, manualSeed, randperm, countMacs, memoryStats, resetPeakMemory, safetensorsSize } from '../tensor/index.js';
 import { AdamW, LrScheduler, cosine } from '../optim/index.js';
 import type { Activation, ClassificationModel, ModelInput } from '../models/contract.js';
 import { activationTable, type ExampleTable } from '../data/example-table.js';
@@ -9,6 +9,7 @@ import { chainConsuming } from '../models/chain.js';
 import { splitMetrics } from '../evaluate/metrics.js';
 import { planAdaptation, type AdaptationPlan } from './plan.js';
 import { takeChecksums, auditFreeze, fixedTensorNames } from './audit.js';
+import { taskMetadata, taskTensorNames, taskTensors } from './task-weights.js';
 import type { CachePoint, FeatureCache } from './feature-cache.js';
 import { predictTable, accuracyOf } from './predict.js';
 import { FeatureStandardizer } from './standardize.js';
@@ -70,19 +71,41 @@ function disposeAll(m: Map<string, Tensor> | null): void {
   if (m) for (const t of m.values()) t.dispose();
 }
 
+/** A finished trial with its trained model (the caller owns and disposes the model). */
+export interface TrainedTrial {
+  record: TrialRecord;
+  /** The model as selected (best epoch), in inference mode; a frozen probe's standardisation is folded into its head. */
+  model: ClassificationModel;
+  /** The tensors this strategy changed: what a task stores besides the backbone (task-weights.ts). */
+  taskNames: string[];
+}
+
+/** One trial; the trained model is disposed. */
 export function runTrial(setup: TrialSetup): TrialRecord {
+  const trained = trainTrial(setup);
+  trained.model.dispose();
+  return trained.record;
+}
+
+/** One trial, handing the trained model back to the caller (who disposes it). */
+export function trainTrial(setup: TrialSetup): TrainedTrial {
   const { strategy, seed, data, batchSize, epochs } = setup;
   manualSeed(seed);
   const model = setup.buildModel(strategy.init, seed);
   const plan = planAdaptation(model, strategy);
   /** Tensors and helpers the trial makes for itself, released however it ends. */
   const owned: { dispose(): void }[] = [];
+  let ok = false;
   try {
-    return train(setup, model, plan);
+    const record = train(setup, model, plan);
+    const taskNames = taskTensorNames(model, plan);
+    model.eval();
+    ok = true;
+    return { record, model, taskNames };
   } finally {
     for (const o of owned) o.dispose();
     plan.release();
-    model.dispose();
+    if (!ok) model.dispose();
   }
 
   function train(s: TrialSetup, model: ClassificationModel, plan: AdaptationPlan): TrialRecord {
@@ -179,10 +202,8 @@ export function runTrial(setup: TrialSetup): TrialRecord {
     const validation = predictTable(model, evaluation.validation, 256, forward);
     const test = predictTable(model, evaluation.test, 256, forward);
     const wallSeconds = (performance.now() - t0) / 1000;
-    const fixed = fixedTensorNames(model, plan);
-    const storedBytes = [...model.namedParameters(), ...model.namedBuffers()]
-      .filter(([name]) => !fixed.has(name))
-      .reduce((n, [, t]) => n + t.nbytes, 0);
+    // Exactly the size of the task file the lab writes for this model (task-weights.ts).
+    const storedBytes = safetensorsSize(taskTensors(model, taskTensorNames(model, plan)), taskMetadata(s.backboneKey, strategy.name));
     return {
       modality: s.modality,
       strategy: strategy.name,

@@ -3,7 +3,7 @@
 // round. Pure: summary in, Markdown lines out.
 import type { ModalitySummary, StrategySanity } from '../adapt/run-record.js';
 import { STRATEGY_NAMES } from '../adapt/types.js';
-import { flops, inlineName, pct } from './format.js';
+import { bytes, flops, inlineName, pct } from './format.js';
 
 export function allocationSection(summary: ModalitySummary): string[] {
   const a = summary.allocation;
@@ -66,4 +66,16 @@ export function roundsSection(summary: ModalitySummary): string[] {
     out.push(`   - Next: ${inlineName(r.next)}.`);
   }
   return out;
+}
+
+export function savedModelSection(summary: ModalitySummary): string[] {
+  const out = ['## The model handed over', ''];
+  const m = summary.savedModel;
+  if ('none' in m) return [...out, `None: ${inlineName(m.none)}.`];
+  const fold = m.fold ? ` (fold ${m.fold.index + 1} of ${m.fold.of})` : '';
+  return [
+    ...out,
+    `\`${m.path}\` holds ${m.strategy}, seed ${m.seed}${fold}: validation ${pct(m.metrics.validation)}, test ${pct(m.metrics.test)}; its task file is ${bytes(m.storedBytes)} (what this strategy stores besides the backbone). ` +
+      'The seed is the one with the median validation accuracy. `adaptlab predict --model ' + m.path + ' --data <images or table>` uses it; `adaptlab export` writes it for PyTorch or Hugging Face.',
+  ];
 }

@@ -10,7 +10,7 @@ import type { TrialConfig } from '../evaluate/summarize.js';
 import type { PairChange, StrategyConfusionDiff } from '../evaluate/types.js';
 import { bytes, className, count, examples, flops, inlineName, pct, pctInterval, points, pointsInterval, pNumber, pValue, signedExamples, signedPoints } from './format.js';
 import type { NextExperiment } from './next-experiments.js';
-import { allocationSection, roundsSection, sanitySection } from './note-evidence.js';
+import { allocationSection, roundsSection, sanitySection, savedModelSection } from './note-evidence.js';
 import type { RecommendResult } from './recommend.js';
 
 export interface NoteInput {
@@ -254,6 +254,7 @@ export function adaptationNote(input: NoteInput): string {
     confusionSection(input),
     hiddenSection(input),
     recommendationSection(rec),
+    savedModelSection(s),
     roundsSection(s),
     nextSection(rec),
   ];

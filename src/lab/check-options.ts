@@ -163,6 +163,9 @@ export function checkLabOptions(o: LabOptions): void {
   if (!(SCHEDULES as readonly unknown[]).includes(o.schedule)) {
     fail('schedule', 'schedule', `one of ${SCHEDULES.map((s) => `'${s}'`).join(', ')}`, o.schedule, "'race' stops strategies shown out and adds seeds to open comparisons; 'grid' runs every strategy x every seed.");
   }
+  if (!(['recommended', 'all', 'none'] as readonly unknown[]).includes(o.saveModels)) {
+    fail('saveModels', 'save-models', "one of 'recommended', 'all', 'none'", o.saveModels, "'recommended' writes the recommended strategy's model to <out>/models/<modality>/; 'all' keeps every trial's model too.");
+  }
   if (o.budget !== undefined) {
     const b = o.budget as unknown;
     const todo = 'Give { seconds } (training wall time) and/or { flops } (training FLOPs), e.g. { seconds: 900 } (--budget 15m) or { flops: 2e15 } (--budget 2e15flop).';

@@ -28,6 +28,8 @@ export interface LabOptions {
   schedule: 'race' | 'grid';
   /** A race stops starting new rounds once training has used this much; undefined = only the seeds limit it. */
   budget?: { seconds?: number; flops?: number };
+  /** Models written to `<out>/models/<modality>/`: the recommended one (its median seed), every trial's, or none. */
+  saveModels: 'recommended' | 'all' | 'none';
   /** Epochs per trial; undefined = the modality's default. */
   epochs?: number;
   /** Backbone groups partial_unfreeze trains besides the head; undefined = the modality's default. */
@@ -135,6 +137,7 @@ export const DEFAULT_LAB_OPTIONS: LabOptions = {
   seeds: [0, 1, 2],
   folds: 'auto',
   schedule: 'race',
+  saveModels: 'recommended',
   margin: 0.01,
   splitSeed: 0,
   out: 'runs/lab',

@@ -3,10 +3,12 @@
 // open comparisons more seeds; a grid runs everything once. Then statistics, the recommendation,
 // the adaptation note and the report. Every option is checked before any data loads. Finished
 // trials are stored as they complete and reused when the run is repeated with the same `out`.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineStrategy } from '../adapt/strategies.js';
-import { runTrial, type TrialProgress } from '../adapt/trial.js';
+import { trainTrial, type TrialProgress } from '../adapt/trial.js';
+import type { StrategySpec } from '../adapt/strategies.js';
 import { FeatureCache } from '../adapt/feature-cache.js';
 import type { TrialRecord, Summary, ModalitySummary, RaceRound } from '../adapt/run-record.js';
 import type { Modality, StrategyName } from '../adapt/types.js';
@@ -24,6 +26,7 @@ import { prepareTarget } from './targets.js';
 import { modalityPlan, type LabOptions, type ModalityPlan } from './options.js';
 import { checkLabOptions } from './check-options.js';
 import { RunDir, fingerprint } from './run-dir.js';
+import { MODEL_MANIFEST_FILE, medianSeed, readModelManifest, replaceDir, stagedModelDir, writeModelDir } from './saved-models.js';
 
 export interface LabEvents {
   /** A trial starts (index counts over the whole run). */
@@ -141,33 +144,49 @@ async function runModality(
   const rounds: RaceRound[] = [];
   const spent: Spent = { trainFlops: 0, trainSeconds: 0 };
   let decision: Decision | null = null;
+  let savedModel: ModalitySummary['savedModel'] = { none: 'the lab did not finish' };
 
-  const runUnit = (u: Unit): TrialRecord => {
-    const headLr = u.strategy === 'frozen' ? plan.probeLr : plan.headLr;
-    const strategy = defineStrategy(u.strategy, { headLr, backboneLr: plan.backboneLr, partialK: plan.partialK, weightDecay: plan.weightDecay });
+  const strategyOf = (name: StrategyName): StrategySpec =>
+    defineStrategy(name, { headLr: name === 'frozen' ? plan.probeLr : plan.headLr, backboneLr: plan.backboneLr, partialK: plan.partialK, weightDecay: plan.weightDecay });
+  const printOf = (name: StrategyName, seed: number, f: number): string =>
+    fingerprint({ data: target.dataset.contentHash, split: target.split, folds: allocation.folds, fold: f, backbone: backbone.key, strategy: strategyOf(name), seed, plan });
+  const foldOf = (f: number): { index: number; of: number } | undefined => (allocation.folds > 1 ? { index: f, of: allocation.folds } : undefined);
+  /** Trains one (strategy, seed, fold); the model is staged in the run directory unless no model is wanted. */
+  const train = async (name: StrategyName, seed: number, f: number): Promise<TrialRecord> => {
+    const fold = foldOf(f);
+    const trained = trainTrial({
+      modality,
+      strategy: strategyOf(name),
+      seed,
+      buildModel: (init, s) => backbone.buildModel(init, s, classNames.length, classNames),
+      backboneKey: backbone.key,
+      data: target.foldData(f),
+      fold,
+      numClasses: classNames.length,
+      epochs: plan.epochs,
+      batchSize: plan.batchSize,
+      featureCache: cache,
+      onProgress: (p) => events.trialProgress?.({ modality, strategy: name, seed, ...p }),
+    });
+    try {
+      if (options.saveModels !== 'none') await writeModelDir(stagedModelDir(options.out, modality, name, seed, fold?.index), trained, backbone, classNames, printOf(name, seed, f));
+    } finally {
+      trained.model.dispose();
+    }
+    return trained.record;
+  };
+
+  const runUnit = async (u: Unit): Promise<TrialRecord> => {
     const folds: TrialRecord[] = [];
     for (let f = 0; f < allocation.folds; f++) {
-      const fold = allocation.folds > 1 ? { index: f, of: allocation.folds } : undefined;
+      const fold = foldOf(f);
       counter.index++;
-      const print = fingerprint({ data: target.dataset.contentHash, split: target.split, folds: allocation.folds, fold: f, backbone: backbone.key, strategy, seed: u.seed, plan });
+      const print = printOf(u.strategy, u.seed, f);
       const reused = dir.reusableTrial(modality, u.strategy, u.seed, print, fold?.index);
       events.trialStart?.({ modality, strategy: u.strategy, seed: u.seed, fold, index: counter.index, total: counter.total, reused: reused !== null });
       let record = reused;
       if (record === null) {
-        record = runTrial({
-          modality,
-          strategy,
-          seed: u.seed,
-          buildModel: (init, s) => backbone.buildModel(init, s, classNames.length, classNames),
-          backboneKey: backbone.key,
-          data: target.foldData(f),
-          fold,
-          numClasses: classNames.length,
-          epochs: plan.epochs,
-          batchSize: plan.batchSize,
-          featureCache: cache,
-          onProgress: (p) => events.trialProgress?.({ modality, strategy: u.strategy, seed: u.seed, ...p }),
-        });
+        record = await train(u.strategy, u.seed, f);
         dir.saveTrial(record, print);
       }
       spent.trainFlops += record.cost.trainFlops;
@@ -179,11 +198,52 @@ async function runModality(
     return folds.length > 1 ? joinFolds(folds) : folds[0];
   };
 
+  /**
+   * Hands the recommended model over: its median seed (fold 0 when cross-validated) moves from the
+   * staging area to models/<modality>/. A trial reused from an earlier run whose staged model is gone
+   * is trained again: trials are deterministic, and the retrained model must score exactly what the
+   * record says, or the model is not handed over.
+   */
+  const handOver = async (rec: RecommendResult): Promise<ModalitySummary['savedModel']> => {
+    if (options.saveModels === 'none') return { none: 'no model was asked for (--save-models none)' };
+    if (rec.strategy === null) return { none: 'no strategy was recommended' };
+    const records = [...bySeed.values()].filter((r) => r.strategy === rec.strategy);
+    const seed = medianSeed(records);
+    const f = 0;
+    const fold = foldOf(f);
+    const staged = stagedModelDir(options.out, modality, rec.strategy, seed, fold?.index);
+    const published = join(options.out, 'models', modality);
+    const print = printOf(rec.strategy, seed, f);
+    const trialRecord = foldRecords.find((r) => r.strategy === rec.strategy && r.seed === seed && (fold === undefined || (r.fold && 'index' in r.fold && r.fold.index === f)))!;
+    const current = (d: string): boolean => existsSync(join(d, MODEL_MANIFEST_FILE)) && readModelManifest(d).trial === print;
+    if (!current(staged) && !current(published)) {
+      events.message?.(`${modality}: retraining ${rec.strategy} seed ${seed} to hand its model over (the trial was reused from an earlier run)`);
+      const again = await train(rec.strategy, seed, f);
+      if (JSON.stringify(again.predictions.validation) !== JSON.stringify(trialRecord.predictions.validation)) {
+        rmSync(staged, { recursive: true, force: true });
+        return { none: `retraining ${rec.strategy} seed ${seed} did not reproduce its recorded predictions, so no model was handed over; run the lab again with a new --out` };
+      }
+    }
+    if (current(staged)) replaceDir(staged, published);
+    const m = readModelManifest(published);
+    return { path: join('models', modality), strategy: m.strategy, seed: m.seed, fold: m.fold, storedBytes: m.task.bytes, metrics: m.metrics };
+  };
+
+  /** With saveModels 'all', every staged model is kept under models/<modality>/all/; the staging area goes. */
+  const clearStaging = (): void => {
+    const root = join(options.out, 'models', '.staging', modality);
+    if (!existsSync(root)) return;
+    if (options.saveModels === 'all') for (const name of readdirSync(root)) replaceDir(join(root, name), join(options.out, 'models', modality, 'all', name));
+    rmSync(root, { recursive: true, force: true });
+    const staging = join(options.out, 'models', '.staging');
+    if (readdirSync(staging).length === 0) rmSync(staging, { recursive: true, force: true });
+  };
+
   try {
     let units = firstRound(options.strategies, options.seeds, options.schedule);
     while (units.length > 0) {
       counter.total += units.length * allocation.folds;
-      for (const u of units) bySeed.set(`${u.strategy}/${u.seed}`, runUnit(u));
+      for (const u of units) bySeed.set(`${u.strategy}/${u.seed}`, await runUnit(u));
       decision = decide([...bySeed.values()], options.margin, classNames);
       const seedsRun = new Map<StrategyName, number[]>();
       for (const r of bySeed.values()) seedsRun.set(r.strategy, [...(seedsRun.get(r.strategy) ?? []), r.seed].sort((a, b) => a - b));
@@ -208,6 +268,8 @@ async function runModality(
       events.message?.(`${modality}: round ${round.round}: ${rec.strategy ?? 'no choice'} (${rec.evidence}); ${next.next}`);
       units = next.units;
     }
+    savedModel = await handOver(decision!.recommendation);
+    clearStaging();
   } finally {
     cache.dispose();
     target.dispose();
@@ -221,6 +283,7 @@ async function runModality(
     allocation,
     schedule: options.schedule,
     rounds,
+    savedModel,
     strategies: stats.strategies,
     confusionDiffs: stats.diffs,
     // The whole result: the rule with this run's numbers, every assessment, next experiments.

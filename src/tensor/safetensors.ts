@@ -403,6 +403,12 @@ export function serializeSafetensors(tensors: TensorDict, metadata?: Record<stri
   return out;
 }
 
+/** The exact size in bytes that serializeSafetensors and writeSafetensors produce, without copying any data. */
+export function safetensorsSize(tensors: TensorDict, metadata?: Record<string, string>): number {
+  const p = plan(tensors, metadata);
+  return p.head.length + p.dataLength;
+}
+
 function writeAll(fd: number, bytes: Uint8Array): void {
   let done = 0;
   while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);

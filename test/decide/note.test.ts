@@ -41,6 +41,7 @@ function build() {
     allocation: { folds: 1, automatic: true, decisionExamples: 150, trainPerModel: 600, test: 150, resolutionPoints: 100 / 150, reason: 'one validation split of 150 examples, as asked' },
     schedule: 'grid' as const,
     rounds: [],
+    savedModel: { path: 'models/vision', strategy: 'full_finetune' as const, seed: 1, fold: null, storedBytes: 44_001_234, metrics: { validation: 0.98, test: 0.97 } },
     strategies: trials.strategies,
     recommendation: rec,
   };
@@ -87,6 +88,7 @@ test('the adaptation note has every required section, with the run\'s numbers', 
   const gates = section(note, 'Sanity gates');
   for (const s of ['scratch', 'frozen', 'partial_unfreeze', 'full_finetune']) assert.match(gates, new RegExp(`- \\*\\*${s}\\*\\*: (passed|kept, with a warning)\\. Seeds 0: \\d`));
   assert.match(section(note, 'How the decision evolved'), /No rounds were recorded/);
+  assert.match(section(note, 'The model handed over'), /`models\/vision` holds full_finetune, seed 1: validation 98\.0%, test 97\.0%; its task file is 44\.0 MB/);
   assert.ok(decision.includes(rec.rule));
   assert.match(decision, /\| 1 \| frozen \| 100 GFLOP \|/);
   assert.ok(decision.includes('headline-hides-pattern: frozen vs scratch on validation'));

@@ -256,6 +256,7 @@ function modalitySummary(spec: ModalitySpec, trials: TrialRecord[]): ModalitySum
     },
     schedule: 'grid',
     rounds: [],
+    savedModel: { none: 'fixture: no model' },
     strategies,
     recommendation,
   };

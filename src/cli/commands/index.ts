@@ -2,7 +2,9 @@
 import type { CommandSpec } from '../options.js';
 import { benchCommand } from './bench.js';
 import { evaluateCommand } from './evaluate.js';
+import { exportCommand } from './export.js';
 import { labCommand } from './lab.js';
+import { predictCommand } from './predict.js';
 import { pretrainCommand } from './pretrain.js';
 
-export const COMMANDS: CommandSpec[] = [labCommand, pretrainCommand, evaluateCommand, benchCommand];
+export const COMMANDS: CommandSpec[] = [labCommand, predictCommand, exportCommand, pretrainCommand, evaluateCommand, benchCommand];

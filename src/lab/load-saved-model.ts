@@ -1,0 +1,68 @@
+// A model the lab handed over, loaded back for prediction or export. A directory with the full
+// model (model.safetensors) loads as it is. A directory with only its task file (what the strategy
+// changed, e.g. a frozen head of a few kB) is combined with the backbone it was trained from: the
+// one given, or the embedded default; the backbone's identity must match the task file's, or the
+// load fails and says which backbone the task needs.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { readSafetensors } from '../tensor/index.js';
+import { loadModel, loadInto, disposeAll } from '../models/checkpoint.js';
+import { loadBert } from '../models/bert-checkpoint.js';
+import type { ClassificationModel } from '../models/contract.js';
+import { BertTokenizer } from '../data/tokenizer.js';
+import type { ImagePreprocess } from '../data/images.js';
+import { TASK_BACKBONE_KEY } from '../adapt/task-weights.js';
+import { ConfigError } from '../errors.js';
+import { resolveBackbone } from './backbone.js';
+import { readModelManifest, type ModelManifest } from './saved-models.js';
+
+export interface LoadedLabModel {
+  manifest: ModelManifest;
+  model: ClassificationModel;
+  /** How inputs are prepared for it. */
+  image?: ImagePreprocess;
+  text?: { tokenizer: BertTokenizer; maxLength: number };
+  /** 'full' when model.safetensors was loaded; 'task + backbone' when the task file was put on a backbone. */
+  loadedFrom: 'full' | 'task + backbone';
+}
+
+export async function loadLabModel(dir: string, options: { backbone?: string; arch?: string } = {}): Promise<LoadedLabModel> {
+  const manifest = readModelManifest(dir);
+  const prep = manifest.preprocessing;
+  const image = 'image' in prep ? { imageSize: prep.image.imageSize, mean: prep.image.mean as [number, number, number], std: prep.image.std as [number, number, number] } : undefined;
+  const full = join(dir, manifest.weights);
+  if (existsSync(full) && options.backbone === undefined) {
+    if (manifest.modality === 'vision') return { manifest, model: loadModel(full).model, image, loadedFrom: 'full' };
+    return {
+      manifest,
+      model: loadBert(dir).model,
+      text: { tokenizer: BertTokenizer.fromDirectory(dir), maxLength: (prep as { text: { maxLength: number } }).text.maxLength },
+      loadedFrom: 'full',
+    };
+  }
+  const taskPath = join(dir, manifest.task.file);
+  if (!existsSync(taskPath)) throw new ConfigError(`${dir} has neither ${manifest.weights} nor ${manifest.task.file}; the model directory is incomplete. Copy it again from the lab's run directory.`);
+  const backbone = await resolveBackbone(manifest.modality, options.backbone, options.arch ?? (options.backbone ? manifest.arch : undefined), image?.imageSize);
+  const file = readSafetensors(taskPath);
+  try {
+    const needed = file.metadata[TASK_BACKBONE_KEY];
+    if (needed !== backbone.key) {
+      throw new ConfigError(
+        `${taskPath} was trained on backbone ${needed ?? '(unrecorded)'} but the backbone given is ${backbone.key} (${backbone.source}). ` +
+          `A task file only works on the exact backbone it was trained from: pass that backbone with --backbone, or use the full model (${manifest.weights}).`,
+      );
+    }
+    const model = backbone.buildModel('pretrained', manifest.seed, manifest.classNames.length, manifest.classNames);
+    try {
+      const task = new Set(file.tensors.keys());
+      loadInto(model, file.tensors, { source: taskPath, mayBeMissing: (k) => !task.has(k) });
+    } catch (e) {
+      model.dispose();
+      throw e;
+    }
+    model.eval();
+    return { manifest, model, image, text: backbone.text ? { tokenizer: backbone.text.tokenizer, maxLength: backbone.text.maxLength } : undefined, loadedFrom: 'task + backbone' };
+  } finally {
+    disposeAll(file.tensors);
+  }
+}
