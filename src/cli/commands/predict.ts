@@ -7,13 +7,15 @@ export const predictCommand: CommandSpec = {
   name: 'predict',
   summary: 'class and probability per class for images or texts, from a model adaptlab lab saved (models/<modality>/)',
   options: {
-    model: { type: 'string', description: 'a model directory written by adaptlab lab (adaptlab-model.json, model.safetensors, task.safetensors)', required: true },
+    model: { type: 'string', description: 'a model directory written by adaptlab lab (models/<modality>/), a ResNet .safetensors file, or a Hugging Face BERT classifier directory', required: true },
     data: { type: 'string', description: 'an image folder <root>/<class>/<image>, one image file, or a .csv/.jsonl table', required: true },
     backbone: { type: 'string', description: 'put the task file on this backbone instead of loading the full model (it must be the backbone the task was trained on)' },
     arch: { type: 'string', description: 'architecture of a --backbone ResNet file (default: the saved model\'s)' },
     textColumn: { type: 'string', description: 'text: the column (CSV) or field (JSONL) holding the text', default: 'text' },
     labelColumn: { type: 'string', description: 'text: the column holding the label, if any (the accuracy is reported)', default: 'label' },
     batchSize: { type: 'integer', description: 'examples per forward pass', default: 64 },
+    imageSize: { type: 'integer', description: 'a ResNet file without adaptlab metadata: input size (default 224; ImageNet normalisation)' },
+    maxLength: { type: 'integer', description: "a Hugging Face directory: tokens per text (default the model's maximum, at most 512)" },
     out: { type: 'string', description: 'write the predictions to this file instead of standard output' },
     json: { type: 'boolean', description: 'JSON instead of CSV' },
   },
@@ -32,6 +34,8 @@ export const predictCommand: CommandSpec = {
       batchSize,
       json: options.json === true,
       out: options.out as string | undefined,
+      imageSize: options.imageSize as number | undefined,
+      maxLength: options.maxLength as number | undefined,
     });
     writeOrPrint(options.json ? predictionsJson(set) : predictionsCsv(set), options.out as string | undefined);
     if (set.accuracy !== null) console.error(`accuracy ${(100 * set.accuracy).toFixed(2)}% on ${set.labels.filter((l) => l !== null).length} labelled examples`);

@@ -1,8 +1,14 @@
 // `adaptlab predict`: class and probability per class for every example of an image folder, a
-// single image, or a CSV/JSONL table, from a model the lab saved (models/<modality>/). When the
-// data carries labels (class folders, a label column), the accuracy is reported too.
+// single image, or a CSV/JSONL table, from a model the lab saved (models/<modality>/) or any
+// checkpoint `adaptlab evaluate` accepts. When the data carries labels (class folders, a label
+// column), the accuracy is reported too.
 import { existsSync, statSync } from 'node:fs';
-import { basename, extname } from 'node:path';
+import { basename, extname, join } from 'node:path';
+import type { ClassificationModel } from '../../models/contract.js';
+import { imagePreprocess, type ImagePreprocess } from '../../data/images.js';
+import type { BertTokenizer } from '../../data/tokenizer.js';
+import { MODEL_MANIFEST_FILE } from '../../lab/saved-models.js';
+import { loadImageClassifier, loadTextClassifier } from '../evaluate/model-loading.js';
 import { loadImageFolder, IMAGE_EXTENSIONS } from '../../data/image-folder.js';
 import { decodeImageFile } from '../../data/images.js';
 import { readTextTable, readTexts } from '../../data/text-table.js';
@@ -23,6 +29,9 @@ export interface PredictRequest {
   batchSize: number;
   json: boolean;
   out?: string;
+  /** Checkpoints without adaptlab's manifest: image size (default 224) and tokens per text (default the model's maximum). */
+  imageSize?: number;
+  maxLength?: number;
 }
 
 export interface PredictionSet {
@@ -51,10 +60,38 @@ function mapLabels(dataClasses: readonly string[], labels: readonly number[], mo
   });
 }
 
+/** What predict runs: a model, its class names, and how its input is prepared. */
+interface Predictor {
+  model: ClassificationModel;
+  classNames: string[];
+  image?: ImagePreprocess;
+  text?: { tokenizer: BertTokenizer; maxLength: number };
+}
+
+/**
+ * A model the lab saved (a directory with adaptlab-model.json), or any checkpoint `adaptlab
+ * evaluate` accepts: a ResNet .safetensors file (adaptlab metadata, or --arch for a torchvision
+ * state dict; ImageNet normalisation at --image-size) or a Hugging Face BERT classifier directory.
+ */
+async function loadPredictor(req: PredictRequest): Promise<Predictor> {
+  if (!existsSync(req.model)) throw new UsageError(`--model ${req.model} does not exist; expected a model directory saved by adaptlab lab, a ResNet .safetensors file or a Hugging Face BERT directory`);
+  if (statSync(req.model).isDirectory() && existsSync(join(req.model, MODEL_MANIFEST_FILE))) {
+    const lab = await loadLabModel(req.model, { backbone: req.backbone, arch: req.arch });
+    return { model: lab.model, classNames: lab.manifest.classNames, image: lab.image, text: lab.text };
+  }
+  if (statSync(req.model).isFile()) {
+    const c = loadImageClassifier(req.model, req.arch);
+    const k = c.model.headInfo.numClasses;
+    return { model: c.model, classNames: c.classNames ?? Array.from({ length: k }, (_, i) => `class_${i}`), image: imagePreprocess({ imageSize: req.imageSize ?? 224 }) };
+  }
+  const t = loadTextClassifier(req.model);
+  return { model: t.model, classNames: t.classNames, text: { tokenizer: t.tokenizer, maxLength: req.maxLength ?? Math.min(512, t.model.config.maxPositionEmbeddings) } };
+}
+
 export async function predict(req: PredictRequest): Promise<PredictionSet> {
   if (!existsSync(req.data)) throw new UsageError(`--data ${req.data} does not exist; expected an image folder (<root>/<class>/<image>), one image file, or a .csv/.jsonl table`);
-  const loaded = await loadLabModel(req.model, { backbone: req.backbone, arch: req.arch });
-  const classNames = loaded.manifest.classNames;
+  const loaded = await loadPredictor(req);
+  const classNames = loaded.classNames;
   try {
     let out: BatchedPredictions;
     let items: string[];
