@@ -63,6 +63,8 @@ export interface TrialRecord {
    * seed (its folds joined) has `joined` = the number of folds instead. Absent for one validation split.
    */
   fold?: { index: number; of: number } | { joined: number };
+  /** Training stopped early because it broke (a non-finite loss); the model is the best epoch before it, if any. */
+  failure?: { epoch: number; step: number; reason: string };
   config: {
     epochs: number;
     steps: number;
@@ -126,7 +128,7 @@ export interface StrategySanity {
   didNotTrain: string[];
   /** Seeds far from the others, named. */
   unstable: { seeds: number[]; detail: string } | null;
-  /** Kept out of the decision: it did not learn, collapsed, or did not train. */
+  /** Kept out of the decision: a seed failed (non-finite loss), it did not learn, collapsed, or did not train. */
   excluded: boolean;
   /** One sentence per problem found. */
   problems: string[];

@@ -163,6 +163,7 @@ export function trainTrial(setup: TrialSetup): TrainedTrial {
     let best: { epoch: number; accuracy: number; state: Map<string, Tensor> | null } = { epoch: 0, accuracy: -1, state: null };
     let trainMacs = 0;
     let trainSeconds = 0;
+    let failure: TrialRecord['failure'];
     manualSeed(seed);
     for (let epoch = 1; epoch <= epochs; epoch++) {
       model.train();
@@ -171,21 +172,29 @@ export function trainTrial(setup: TrialSetup): TrainedTrial {
       let lossSum = 0;
       const { macs } = countMacs(() => {
         for (let step = 0; step < stepsPerEpoch; step++) {
-          lossSum += tidy(() => {
+          const value = tidy(() => {
             const idx = order.slice(0, step * batchSize, Math.min(tables.train.size, (step + 1) * batchSize));
             optimizer.zeroGrad();
             const loss = F.crossEntropy(forward(tables.train.take(idx)), tables.train.labels.indexSelect(0, idx));
+            const v = loss.item();
+            if (!Number.isFinite(v)) return v; // no step on a non-finite loss: the trial stops here
             loss.backward();
             optimizer.step();
             scheduler.step();
-            return loss.item();
+            return v;
           });
+          if (!Number.isFinite(value)) {
+            failure = { epoch, step: step + 1, reason: `the training loss became ${value} at epoch ${epoch}, step ${step + 1}` };
+            break;
+          }
+          lossSum += value;
           s.onProgress?.({ epoch, epochs, step: step + 1, stepsPerEpoch });
         }
       });
       order.dispose();
       trainMacs += macs.forward + macs.backward;
       trainSeconds += (performance.now() - e0) / 1000;
+      if (failure) break;
       const valAcc = accuracyOf(predictTable(model, tables.validation, 256, forward));
       curve.push({ epoch, trainLoss: lossSum / stepsPerEpoch, validationAccuracy: valAcc });
       if (valAcc > best.accuracy) {
@@ -209,6 +218,7 @@ export function trainTrial(setup: TrialSetup): TrainedTrial {
       strategy: strategy.name,
       seed,
       ...(s.fold ? { fold: { ...s.fold } } : {}),
+      ...(failure ? { failure } : {}),
       config: {
         epochs,
         steps: totalSteps,

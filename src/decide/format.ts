@@ -86,6 +86,14 @@ export function inlineName(name: string): string {
   return String(name).replace(/\r\n|\r|\n/g, ' ');
 }
 
+/**
+ * Text from users (class names, dataset names, reasons quoting them) made safe inside Markdown:
+ * one line, and HTML's special characters as entities, so a class called "<script>" stays text.
+ */
+export function markdownText(text: string): string {
+  return inlineName(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
 /** The display name of class i, or "class i" when names are not known. */
 export function className(names: readonly string[] | undefined, i: number): string {
   return inlineName(names?.[i] ?? `class ${i}`);

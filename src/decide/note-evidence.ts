@@ -3,7 +3,7 @@
 // round. Pure: summary in, Markdown lines out.
 import type { ModalitySummary, StrategySanity } from '../adapt/run-record.js';
 import { STRATEGY_NAMES } from '../adapt/types.js';
-import { bytes, flops, inlineName, pct } from './format.js';
+import { bytes, flops, markdownText, pct } from './format.js';
 
 export function allocationSection(summary: ModalitySummary): string[] {
   const a = summary.allocation;
@@ -17,7 +17,7 @@ export function allocationSection(summary: ModalitySummary): string[] {
   } else {
     out.push(`One validation split of ${a.decisionExamples} examples decides; ${a.trainPerModel} examples train each model; ${a.test} test examples are reported separately and never used for the decision.`);
   }
-  out.push('', `Why: ${inlineName(a.reason)}. One decision example is worth ${a.resolutionPoints.toFixed(2)} accuracy points.`);
+  out.push('', `Why: ${markdownText(a.reason)}. One decision example is worth ${a.resolutionPoints.toFixed(2)} accuracy points.`);
   return out;
 }
 
@@ -42,7 +42,7 @@ export function sanitySection(summary: ModalitySummary): string[] {
     if (!s) continue;
     const seeds = s.seeds.map((x) => `${x.seed}: ${pct(x.accuracy)} vs ${pct(x.majorityRate)} majority, ${x.classesPredicted} classes predicted${x.undertrained ? ', still rising' : ''}`).join('; ');
     rows.push(`- **${name}**: ${verdictOf(s)}. Seeds ${seeds}.`);
-    for (const p of s.problems) rows.push(`  - ${inlineName(p)}.`);
+    for (const p of s.problems) rows.push(`  - ${markdownText(p)}.`);
   }
   return [...out, ...rows];
 }
@@ -62,8 +62,8 @@ export function roundsSection(summary: ModalitySummary): string[] {
     const d = r.decision;
     const choice = d.strategy ? `${d.strategy} (${d.evidence}${d.settled ? '' : `; cheapest not ruled out: ${d.cheapestNotRuledOut}`})` : `no choice (${d.evidence})`;
     out.push(`${r.round}. Ran ${added}. Decision: ${choice}; best ${d.best ?? 'none'}. Training so far: ${flops(r.spent.trainFlops)}, ${Math.round(r.spent.trainSeconds)} s.`);
-    for (const s of r.stopped) out.push(`   - ${s.strategy} stops: ${inlineName(s.reason)}.`);
-    out.push(`   - Next: ${inlineName(r.next)}.`);
+    for (const s of r.stopped) out.push(`   - ${s.strategy} stops: ${markdownText(s.reason)}.`);
+    out.push(`   - Next: ${markdownText(r.next)}.`);
   }
   return out;
 }
@@ -71,7 +71,7 @@ export function roundsSection(summary: ModalitySummary): string[] {
 export function savedModelSection(summary: ModalitySummary): string[] {
   const out = ['## The model handed over', ''];
   const m = summary.savedModel;
-  if ('none' in m) return [...out, `None: ${inlineName(m.none)}.`];
+  if ('none' in m) return [...out, `None: ${markdownText(m.none)}.`];
   const fold = m.fold ? ` (fold ${m.fold.index + 1} of ${m.fold.of})` : '';
   return [
     ...out,

@@ -8,7 +8,7 @@ import { STRATEGY_NAMES, type Modality, type StrategyName } from '../adapt/types
 import { hiddenPatternChanges } from '../evaluate/confusion-diff.js';
 import type { TrialConfig } from '../evaluate/summarize.js';
 import type { PairChange, StrategyConfusionDiff } from '../evaluate/types.js';
-import { bytes, className, count, examples, flops, inlineName, pct, pctInterval, points, pointsInterval, pNumber, pValue, signedExamples, signedPoints } from './format.js';
+import { bytes, className, count, examples, flops, markdownText, pct, pctInterval, points, pointsInterval, pNumber, pValue, signedExamples, signedPoints } from './format.js';
 import type { NextExperiment } from './next-experiments.js';
 import { allocationSection, roundsSection, sanitySection, savedModelSection } from './note-evidence.js';
 import type { RecommendResult } from './recommend.js';
@@ -31,7 +31,7 @@ export interface NoteInput {
 
 /** Text safe inside a Markdown table cell. */
 export function tableCell(text: string): string {
-  return inlineName(text).replace(/\\/g, '\\\\').replace(/\|/g, '\\|');
+  return markdownText(text).replace(/\\/g, '\\\\').replace(/\|/g, '\\|');
 }
 
 function row(cells: readonly string[]): string {
@@ -187,7 +187,7 @@ function hiddenSection(input: NoteInput): string[] {
     for (const c of hiddenPatternChanges(d)) {
       lines.push(
         `- ${d.strategy} vs ${d.baseline} (${d.split}): accuracy ${signedPoints(d.accuracy.difference)} points is within noise (${pValue(d.accuracy.pValue)}), ` +
-          `but "${className(names, c.actual)}" predicted as "${className(names, c.predicted)}" went from ${examples(c.countA)} to ${examples(c.countB)} examples per run (Holm-adjusted ${pValue(c.adjustedP)}).`,
+          `but "${markdownText(className(names, c.actual))}" predicted as "${markdownText(className(names, c.predicted))}" went from ${examples(c.countA)} to ${examples(c.countB)} examples per run (Holm-adjusted ${pValue(c.adjustedP)}).`,
       );
     }
   }
@@ -204,7 +204,7 @@ function recommendationSection(rec: Recommendation | RecommendResult): string[] 
     out.push(
       `**${rec.strategy}**, provisional: ${rec.settled ? 'no cheaper strategy is open, but the decision rests on a strategy that was still improving' : `the cheapest depth shown acceptable; the cheapest depth not ruled out is **${rec.cheapestNotRuledOut}**`}.`,
     );
-    if (rec.evidenceNeeded.length > 0) out.push('', 'What would settle it:', '', ...rec.evidenceNeeded.map((e) => `- ${inlineName(e)}`));
+    if (rec.evidenceNeeded.length > 0) out.push('', 'What would settle it:', '', ...rec.evidenceNeeded.map((e) => `- ${markdownText(e)}`));
   }
   if (rec.settlingMargin) out.push('', `The smallest margin this evidence settles: ${points(rec.settlingMargin.margin)} points, where the choice is ${rec.settlingMargin.strategy}.`);
   if (isResult(rec)) {
@@ -220,8 +220,8 @@ function recommendationSection(rec: Recommendation | RecommendResult): string[] 
     ]);
     out.push('', `Margin: ${points(rec.margin)} accuracy points. Cheapest first:`, '', ...table(['Cost rank', 'Strategy', 'Training FLOPs', 'Stored', 'Validation accuracy', 'vs best (points)', '95% interval', 'Verdict'], rows));
   }
-  out.push('', 'Why:', '', ...rec.reasons.map((r) => `- ${inlineName(r)}`));
-  if (rec.flags.length > 0) out.push('', 'Flags:', '', ...rec.flags.map((f) => `- ${inlineName(f)}`));
+  out.push('', 'Why:', '', ...rec.reasons.map((r) => `- ${markdownText(r)}`));
+  if (rec.flags.length > 0) out.push('', 'Flags:', '', ...rec.flags.map((f) => `- ${markdownText(f)}`));
   return out;
 }
 
@@ -229,7 +229,7 @@ function nextSection(rec: Recommendation | RecommendResult): string[] {
   const out = ['## Next smaller experiment', ''];
   const list: NextExperiment[] = isResult(rec) ? rec.nextExperiments : [];
   if (list.length === 0) return [...out, 'No suggestion was recorded with this recommendation.'];
-  return [...out, ...list.map((e) => `${e.rank}. **${inlineName(e.label)}** — ${inlineName(e.why)}`)];
+  return [...out, ...list.map((e) => `${e.rank}. **${markdownText(e.label)}** — ${markdownText(e.why)}`)];
 }
 
 /** The adaptation note of one modality, in Markdown. */
@@ -238,9 +238,9 @@ export function adaptationNote(input: NoteInput): string {
   const rec = input.recommendation ?? s.recommendation;
   const ds = s.dataset;
   const head = [
-    `# Adaptation note: ${input.modality} — ${inlineName(ds.name)}`,
+    `# Adaptation note: ${input.modality} — ${markdownText(ds.name)}`,
     '',
-    `Backbone ${inlineName(s.backbone.arch)} (${inlineName(s.backbone.source)}); ${ds.classNames.length} classes; ` +
+    `Backbone ${markdownText(s.backbone.arch)} (${markdownText(s.backbone.source)}); ${ds.classNames.length} classes; ` +
       `${ds.sizes.train} train / ${ds.sizes.validation} validation / ${ds.sizes.test} test examples (split seed ${ds.splitSeed}, content ${ds.contentHash.slice(0, 12)}); seeds ${input.seeds.join(', ')}.`,
   ];
   const sections = [

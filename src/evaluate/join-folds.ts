@@ -47,6 +47,7 @@ export function joinFolds(folds: readonly TrialRecord[]): TrialRecord {
   return {
     ...first,
     fold: { joined: k },
+    ...(ordered.find((r) => r.failure) ? { failure: ordered.find((r) => r.failure)!.failure } : {}),
     config: { ...first.config, steps: sum((r) => r.config.steps) },
     audit: {
       passed: ordered.every((r) => r.audit.passed),

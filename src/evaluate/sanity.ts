@@ -118,6 +118,8 @@ export function strategySanity(records: readonly TrialRecord[], classCount: numb
   const name = records[0].strategy;
   const epochs = records[0].config.epochs;
   const problems: string[] = [];
+  const failed = records.filter((r) => r.failure);
+  for (const r of failed) problems.push(`failed: ${name} seed ${r.seed}: ${r.failure!.reason}`);
   if (didNotLearn) {
     const worst = seeds.reduce((a, b) => (b.pAboveMajority > a.pAboveMajority ? b : a));
     problems.push(
@@ -141,5 +143,5 @@ export function strategySanity(records: readonly TrialRecord[], classCount: numb
     );
   }
   if (unstable) problems.push(`unstable: ${name}: ${unstable.detail}`);
-  return { didNotLearn, collapsed, undertrained, didNotTrain, unstable, excluded: didNotLearn || collapsed || didNotTrain.length > 0, problems, seeds };
+  return { didNotLearn, collapsed, undertrained, didNotTrain, unstable, excluded: failed.length > 0 || didNotLearn || collapsed || didNotTrain.length > 0, problems, seeds };
 }

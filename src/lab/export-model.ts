@@ -14,6 +14,7 @@ import { saveBert } from '../models/bert-checkpoint.js';
 import { BertForSequenceClassification } from '../models/bert.js';
 import { UsageError } from '../errors.js';
 import { writeJsonAtomic } from '../io/atomic-file.js';
+import { checkOutputsApart } from '../io/paths.js';
 import { loadLabModel } from './load-saved-model.js';
 import { replaceDir } from './saved-models.js';
 
@@ -26,6 +27,7 @@ export interface ExportResult {
 }
 
 export async function exportModel(modelDir: string, outDir: string, options: { backbone?: string; arch?: string } = {}): Promise<ExportResult> {
+  checkOutputsApart([{ flag: '--out', path: outDir }], [{ flag: '--model', path: modelDir }, ...(options.backbone ? [{ flag: '--backbone', path: options.backbone }] : [])]);
   if (existsSync(outDir) && readdirSync(outDir).length > 0) throw new UsageError(`--out ${outDir} exists and is not empty; export writes a new directory. Choose a new path or remove it.`);
   const loaded = await loadLabModel(modelDir, options);
   const { manifest, model } = loaded;

@@ -30,6 +30,8 @@ export interface LabOptions {
   budget?: { seconds?: number; flops?: number };
   /** Models written to `<out>/models/<modality>/`: the recommended one (its median seed), every trial's, or none. */
   saveModels: 'recommended' | 'all' | 'none';
+  /** Replace a run with other settings in `out` (its results are removed first); without it such a folder is refused. */
+  force?: boolean;
   /** Epochs per trial; undefined = the modality's default. */
   epochs?: number;
   /** Backbone groups partial_unfreeze trains besides the head; undefined = the modality's default. */

@@ -25,16 +25,27 @@ export class RunDir {
     return join(this.root, 'trials', modality, `${strategy}-seed${seed}${fold === undefined ? '' : `-fold${fold}`}.json`);
   }
 
-  /** A finished trial with this fingerprint, or null (absent, unreadable or made for other settings). */
+  /** Called with a sentence when a stored trial cannot be reused because it is damaged. */
+  onProblem: (text: string) => void = () => undefined;
+
+  /** A finished trial with this fingerprint, or null (absent, unreadable, damaged or made for other settings). */
   reusableTrial(modality: Modality, strategy: StrategyName, seed: number, print: string, fold?: number): TrialRecord | null {
     const path = this.trialPath(modality, strategy, seed, fold);
     if (!existsSync(path)) return null;
+    let stored: StoredTrial;
     try {
-      const stored = JSON.parse(readFileSync(path, 'utf8')) as StoredTrial;
-      return stored.fingerprint === print ? stored : null;
-    } catch {
-      return null; // a file from an older, interrupted writer: run the trial again
+      stored = JSON.parse(readFileSync(path, 'utf8')) as StoredTrial;
+    } catch (e) {
+      this.onProblem(`${path} is not valid JSON (${(e as Error).message}); the trial will be trained again`);
+      return null;
     }
+    if (stored?.fingerprint !== print) return null;
+    const problem = trialProblem(stored);
+    if (problem) {
+      this.onProblem(`${path} is damaged (${problem}); the trial will be trained again`);
+      return null;
+    }
+    return stored;
   }
 
   saveTrial(record: TrialRecord, print: string): void {
@@ -53,4 +64,32 @@ export class RunDir {
     writeFileAtomic(path, text);
     return path;
   }
+}
+
+const isNum = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
+
+function predictionsProblem(p: unknown, split: string): string | null {
+  const q = p as { ids?: unknown; labels?: unknown; predictions?: unknown } | undefined;
+  if (!q || !Array.isArray(q.ids) || !Array.isArray(q.labels) || !Array.isArray(q.predictions)) return `predictions.${split} lacks ids, labels or predictions`;
+  if (q.labels.length !== q.ids.length || q.predictions.length !== q.ids.length) return `predictions.${split} has ${q.ids.length} ids, ${q.labels.length} labels and ${q.predictions.length} predictions`;
+  if (![...q.labels, ...q.predictions].every((v) => Number.isInteger(v))) return `predictions.${split} holds a label or prediction that is not a class index`;
+  return null;
+}
+
+/** What is wrong with a stored trial record that a lab would read (null when nothing). */
+export function trialProblem(r: StoredTrial): string | null {
+  if (typeof r !== 'object' || r === null) return 'not an object';
+  if (typeof r.strategy !== 'string' || !Number.isInteger(r.seed)) return 'no strategy or seed';
+  for (const split of ['validation', 'test'] as const) {
+    const m = r.metrics?.[split];
+    if (!m || !isNum(m.accuracy) || !isNum(m.macroF1) || !Array.isArray(m.confusion)) return `metrics.${split} is incomplete`;
+    const p = predictionsProblem(r.predictions?.[split], split);
+    if (p) return p;
+  }
+  const c = r.cost;
+  if (!c || !['wallSeconds', 'trainFlops', 'storedBytes', 'samplesPerSec', 'peakNativeBytes', 'trainableParams'].every((k) => isNum((c as unknown as Record<string, unknown>)[k]))) return 'cost is incomplete';
+  if (!r.audit || typeof r.audit.passed !== 'boolean' || !Array.isArray(r.audit.changedFrozen) || !Array.isArray(r.audit.unchangedTrainable)) return 'audit is incomplete';
+  if (!Array.isArray(r.curve) || !r.curve.every((p) => isNum(p?.validationAccuracy))) return 'the learning curve is incomplete';
+  if (!r.config || !Number.isInteger(r.config.epochs) || !r.totals || !Array.isArray(r.groups)) return 'config, totals or groups are missing';
+  return null;
 }

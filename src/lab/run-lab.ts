@@ -26,6 +26,8 @@ import { prepareTarget } from './targets.js';
 import { modalityPlan, type LabOptions, type ModalityPlan } from './options.js';
 import { checkLabOptions } from './check-options.js';
 import { RunDir, fingerprint } from './run-dir.js';
+import { acceptRunConfig, claimRunFolder } from './run-lock.js';
+import { checkOutputsApart } from '../io/paths.js';
 import { MODEL_MANIFEST_FILE, medianSeed, readModelManifest, replaceDir, stagedModelDir, writeModelDir } from './saved-models.js';
 
 export interface LabEvents {
@@ -67,8 +69,24 @@ export async function runLab(options: LabOptions, events: LabEvents = {}): Promi
     checkPartialK(backbone, modalityPlan(modality, options), options.strategies);
     backbones.set(modality, backbone);
   }
+  checkOutputsApart([{ flag: '--out', path: options.out }], [
+    ...(options.data ? [{ flag: '--data', path: options.data }] : []),
+    ...(options.backbone ? [{ flag: '--backbone', path: options.backbone }] : []),
+  ]);
+  // The folder is claimed (marker, lock) and the settings accepted only now that every check passed.
+  const release = claimRunFolder(options.out);
+  try {
+    return await runClaimed(options, backbones, events);
+  } finally {
+    release();
+  }
+}
+
+async function runClaimed(options: LabOptions, backbones: ReadonlyMap<Modality, LabBackbone>, events: LabEvents): Promise<LabResult> {
+  const { force: _force, ...settings } = options;
+  const configFile = acceptRunConfig(options.out, settings as Record<string, unknown>, options.force === true, adaptlabVersion());
   const dir = new RunDir(options.out);
-  const configFile = dir.writeJson('config.json', { ...options, adaptlabVersion: adaptlabVersion() });
+  dir.onProblem = (text) => events.message?.(text);
   const outcomes: Partial<Record<Modality, ModalityOutcome>> = {};
   const counter = { index: 0, total: 0 };
   for (const modality of options.modalities) {

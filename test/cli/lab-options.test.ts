@@ -32,6 +32,7 @@ const BAD: { args: string[]; flag: RegExp; also?: RegExp }[] = [
   { args: ['--folds', 'x'], flag: /--folds/, also: /got "x"/ },
   { args: ['--seeds', '1'], flag: /--seeds/, also: /at least 2 seeds/ },
   { args: ['--seeds', '1e12'], flag: /--seeds/, also: /more than 1000/ },
+  { args: ['--seeds', '1e9'], flag: /--seeds/, also: /more than 1000/ },
   { args: ['--budget', '10x'], flag: /--budget/, also: /90s, 15m or 1h.*2e15flop.*got "10x"/ },
   { args: ['--budget', '0s'], flag: /--budget/ },
   { args: ['--budget', '15M'], flag: /--budget/ },

@@ -4,6 +4,7 @@ import type { ModalitySummary } from '../../src/adapt/run-record.js';
 import type { StrategyName } from '../../src/adapt/types.js';
 import { evidenceFromTrials } from '../../src/decide/evidence.js';
 import { adaptationNote, tableCell } from '../../src/decide/note.js';
+import { markdownText } from '../../src/decide/format.js';
 import { recommend } from '../../src/decide/recommend.js';
 import { summarizeTrials } from '../../src/evaluate/summarize.js';
 import { makeRecord, preds, withErrors } from '../evaluate/trial-fixtures.js';
@@ -116,4 +117,9 @@ test('class names cannot break a table: pipes and backslashes escaped, newlines 
   }
   assert.ok(tables >= 5, `expected the parameter, plan, score, confusion and evidence tables, found ${tables}`);
   assert.ok(note.includes('cat\\|dog'));
+});
+
+test('class and dataset names with HTML stay text in the note', () => {
+  assert.equal(markdownText('<img src=x onerror=alert(1)> & co\nnext'), '&lt;img src=x onerror=alert(1)&gt; &amp; co next');
+  assert.equal(tableCell('<b>|'), '&lt;b&gt;\\|');
 });

@@ -94,6 +94,7 @@ export function labOptionsFrom(o: ParsedOptions): LabOptions {
     splitSeed: o.splitSeed as number,
     out: o.out as string,
     quick: o.quick === true,
+    force: o.force === true,
   };
   checkLabOptions(options);
   return options;
@@ -133,6 +134,7 @@ export const labCommand: CommandSpec = {
     splitSeed: { type: 'integer', description: 'seed of the train/validation/test split', default: 0 },
     out: { type: 'string', description: 'run directory (re-running with the same one reuses finished trials)', default: 'runs/lab' },
     quick: { type: 'boolean', description: 'a reduced run (small splits, 2 epochs) for tests and first looks' },
+    force: { type: 'boolean', description: 'replace a run with other settings in --out (its results are removed first); without it such a folder is refused' },
   },
   examples: [
     'adaptlab lab',

@@ -3,6 +3,7 @@
 // UsageError that says what is missing or wrong and what to pass instead, before anything loads.
 import { UsageError } from '../../errors.js';
 import type { ParsedOptions } from '../options.js';
+import { checkOutputsApart } from '../../io/paths.js';
 
 export type Rgb = [number, number, number];
 
@@ -95,10 +96,18 @@ export function evaluationRequest(options: ParsedOptions): EvaluationRequest {
   if (weights !== undefined && modelDir !== undefined) {
     throw new UsageError(`adaptlab evaluate: pass either --weights (image model) or --model-dir (text model), not both.\nUsage: ${USAGE}`);
   }
+  const predictions = str(options, 'predictions');
+  if (predictions !== undefined) {
+    checkOutputsApart([{ flag: '--predictions', path: predictions }], [
+      { flag: '--data', path: data! },
+      ...(weights !== undefined ? [{ flag: '--weights', path: weights }] : []),
+      ...(modelDir !== undefined ? [{ flag: '--model-dir', path: modelDir }] : []),
+    ]);
+  }
   const common: CommonRequest = {
     data: data!,
     batchSize: positiveInt(options, 'batchSize', '--batch-size') ?? DEFAULT_BATCH_SIZE,
-    predictions: str(options, 'predictions'),
+    predictions,
     json: options.json === true,
   };
   const arch = str(options, 'arch');

@@ -15,6 +15,7 @@ import { readTextTable, readTexts } from '../../data/text-table.js';
 import type { ImageRecord } from '../../data/types.js';
 import { UsageError, DataError } from '../../errors.js';
 import { writeFileAtomic } from '../../io/atomic-file.js';
+import { checkOutputsApart } from '../../io/paths.js';
 import { loadLabModel } from '../../lab/load-saved-model.js';
 import { predictImages, predictTexts, type BatchedPredictions } from '../evaluate/batched-prediction.js';
 import { toCsv } from '../evaluate/predictions-csv.js';
@@ -90,6 +91,13 @@ async function loadPredictor(req: PredictRequest): Promise<Predictor> {
 
 export async function predict(req: PredictRequest): Promise<PredictionSet> {
   if (!existsSync(req.data)) throw new UsageError(`--data ${req.data} does not exist; expected an image folder (<root>/<class>/<image>), one image file, or a .csv/.jsonl table`);
+  if (req.out !== undefined) {
+    checkOutputsApart([{ flag: '--out', path: req.out }], [
+      { flag: '--model', path: req.model },
+      { flag: '--data', path: req.data },
+      ...(req.backbone ? [{ flag: '--backbone', path: req.backbone }] : []),
+    ]);
+  }
   const loaded = await loadPredictor(req);
   const classNames = loaded.classNames;
   try {
