@@ -31,7 +31,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     console.log(helpText(command));
     return 0;
   }
-  if (typeof args.options.threads === 'number') process.env.ADAPTLAB_THREADS = String(args.options.threads);
+  const threads = args.options.threads;
+  if (typeof threads === 'number') {
+    if (!(threads >= 1 && threads <= 1024)) throw new UsageError(`adaptlab ${command.name}: --threads must be an integer in 1..1024 (engine threads); got ${threads}. Leave it out to use every core.`);
+    process.env.ADAPTLAB_THREADS = String(threads);
+  }
   return command.run(args);
 }
 

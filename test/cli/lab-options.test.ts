@@ -133,3 +133,15 @@ test('--partial-k beyond the backbone groups exits 2 after the backbone loads an
   assert.doesNotMatch(r.stderr, /no-such-data/, 'the data was never looked at');
   assert.equal(existsSync(out), false);
 });
+
+test('--threads and bench sizes are checked, not silently replaced', async () => {
+  for (const t of ['0', '-4']) {
+    const r = await runCliCaptured(['lab', '--threads', t, '--out', join(work, 'threads-run')]);
+    assert.equal(r.code, 2, `--threads ${t}`);
+    assert.match(r.stderr, /--threads must be an integer in 1\.\.1024/);
+  }
+  const b = await runCliCaptured(['bench', 'W1a_resnet20_train', '--batch', '0']);
+  assert.equal(b.code, 2);
+  assert.match(b.stderr, /--batch must be an integer in 1\.\.4096; got 0/);
+  assert.equal(existsSync(join(work, 'threads-run')), false);
+});

@@ -21,7 +21,9 @@ export const benchCommand: CommandSpec = {
       return 0;
     }
     if (!workloadIds().includes(id)) throw new UsageError(`unknown workload "${id}". Workloads: ${workloadIds().join(', ')}`);
-    if (options.steps !== undefined && (options.steps as number) < 5) throw new UsageError('--steps must be at least 5 (median, min and max need them)');
+    if (options.steps !== undefined && !((options.steps as number) >= 5 && (options.steps as number) <= 100_000)) throw new UsageError(`--steps must be in 5..100000 (median, min and max need at least 5); got ${String(options.steps)}`);
+    if (options.batch !== undefined && !((options.batch as number) >= 1 && (options.batch as number) <= 4096)) throw new UsageError(`--batch must be an integer in 1..4096; got ${String(options.batch)}`);
+    if (options.warmup !== undefined && !((options.warmup as number) >= 0 && (options.warmup as number) <= 10_000)) throw new UsageError(`--warmup must be an integer in 0..10000; got ${String(options.warmup)}`);
     const record = runWorkload(id, {
       warmup: options.warmup as number | undefined,
       steps: options.steps as number | undefined,

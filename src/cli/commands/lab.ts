@@ -94,7 +94,7 @@ export function labOptionsFrom(o: ParsedOptions): LabOptions {
     splitSeed: o.splitSeed as number,
     out: o.out as string,
     quick: o.quick === true,
-    force: o.force === true,
+    ...(o.force === true ? { force: true } : {}),
   };
   checkLabOptions(options);
   return options;
