@@ -1,11 +1,13 @@
 // Hugging Face BERT directories: config.json + model.safetensors (tokenizer files belong to the
 // tokenizer code, which passes an `extraFiles` hook to saveBert). Loading accepts checkpoints of
 // BertFor* models (`bert.` prefix) and of a bare BertModel (no prefix), the legacy LayerNorm
-// names `gamma`/`beta`, and pretraining checkpoints whose `cls.*` heads are not needed.
+// names `gamma`/`beta`, and pretraining checkpoints whose `cls.*` heads are not needed. A masked-LM
+// checkpoint (adaptlab's own text backbone, or a BertForMaskedLM from the Hub) has no pooler: only
+// with `allowMissingPooler` is one initialised from the seed instead of failing.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readSafetensors, readSafetensorsHeader, writeSafetensors, type Tensor } from '../tensor/index.js';
-import { ConfigError } from '../errors.js';
+import { manualSeed, readSafetensors, readSafetensorsHeader, writeSafetensors, type Tensor } from '../tensor/index.js';
+import { ConfigError, StateDictError } from '../errors.js';
 import { BertForSequenceClassification, BertForMaskedLM } from './bert.js';
 import { bertConfigFromJson, bertConfigToJson, classNamesOf, type BertConfig } from './bert-config.js';
 import { disposeAll, loadInto, modelMetadata, savedModelInfo, uniqueStateDict, type LoadedModel } from './checkpoint.js';
@@ -66,12 +68,21 @@ export interface LoadBertOptions {
   classNames?: readonly string[];
   /** Seed of a fresh head (default 0), so loading a backbone is reproducible. */
   headSeed?: number;
+  /**
+   * Accept a checkpoint without a pooler (`bert.pooler.*`), as masked-LM pretraining writes: the
+   * pooler is initialised from `headSeed` (the same values loadBackbone gives for that seed) and
+   * the report's notes say so. Default false: a missing pooler is a StateDictError listing its keys.
+   */
+  allowMissingPooler?: boolean;
 }
+
+const POOLER_PREFIX = 'bert.pooler.';
 
 /**
  * A BertForSequenceClassification from a Hugging Face directory. With a `classifier` in the
  * checkpoint the model gets its class count (the report notes a different requested count);
- * without one (a pretrained backbone) the head is initialised from `headSeed`.
+ * without one (a pretrained backbone) the head is initialised from `headSeed`. A checkpoint
+ * without a pooler (masked-LM pretraining) loads only with `allowMissingPooler: true`.
  */
 export function loadBert(dir: string, options: LoadBertOptions = {}): LoadedModel<BertForSequenceClassification> {
   const cfg = readBertConfig(dir);
@@ -84,6 +95,9 @@ export function loadBert(dir: string, options: LoadBertOptions = {}): LoadedMode
     const info = savedModelInfo(file.metadata, path);
     const fileClasses = tensors.get('classifier.weight')?.shape[0];
     const headless = !tensors.has('classifier.weight') && !tensors.has('classifier.bias');
+    // Only a wholly absent pooler is allowed: a partial one is a damaged file.
+    const poolerless = ![...tensors.keys()].some((k) => k.startsWith(POOLER_PREFIX));
+    const seed = options.headSeed ?? 0;
     let config: BertConfig = cfg;
     if (fileClasses !== undefined && fileClasses !== cfg.numLabels) {
       notes.push(`${path}: classifier has ${fileClasses} classes but config.json says ${cfg.numLabels}; built with ${fileClasses}`);
@@ -97,16 +111,32 @@ export function loadBert(dir: string, options: LoadBertOptions = {}): LoadedMode
       const { id2label: _drop, ...rest } = cfg;
       config = { ...rest, numLabels: options.numClasses };
     }
+    const seededPooler = poolerless && options.allowMissingPooler === true;
+    // The pooler keeps the construction-time init, so seed it (as loadBackbone's buildModel does).
+    if (seededPooler) manualSeed(seed);
     model = new BertForSequenceClassification(config);
-    const { ignoredKeys } = loadInto(model, tensors, {
-      source: path,
-      mayBeMissing: (key) => headless && key.startsWith('classifier.'),
-      ignore: (key) => key.startsWith('cls.') || key.endsWith('.position_ids'),
-    });
+    let ignoredKeys: string[];
+    try {
+      ({ ignoredKeys } = loadInto(model, tensors, {
+        source: path,
+        mayBeMissing: (key) => (headless && key.startsWith('classifier.')) || (seededPooler && key.startsWith(POOLER_PREFIX)),
+        ignore: (key) => key.startsWith('cls.') || key.endsWith('.position_ids'),
+      }));
+    } catch (e) {
+      const missingPooler = e instanceof StateDictError ? e.missing.filter((k) => k.startsWith(POOLER_PREFIX)) : [];
+      if (!(e instanceof StateDictError) || !poolerless || missingPooler.length === 0) throw e;
+      throw new StateDictError(
+        `${e.message}\n${path} has no pooler (${missingPooler.join(', ')}); masked-LM pretraining does not train one. ` +
+          `To initialise it from headSeed (${seed}) instead, load with allowMissingPooler: true.`,
+        e.missing,
+        e.unexpected,
+        e.shapeMismatches,
+      );
+    }
     if (ignoredKeys.some((k) => k.startsWith('cls.'))) notes.push(`${path}: pretraining heads (cls.*) are not used by sequence classification`);
+    if (seededPooler) notes.push(`${path} has no pooler (bert.pooler.*; masked-LM pretraining does not train one): it was initialised from seed ${seed}`);
     if (headless) {
       const n = config.numLabels;
-      const seed = options.headSeed ?? 0;
       model.resetClassifier(n, seed, options.classNames ?? classNamesOf(config));
       notes.push(`${path} has no classifier: a new ${n}-class head was initialised from seed ${seed}`);
     } else if (info?.headInfo) {
@@ -122,12 +152,17 @@ export function loadBert(dir: string, options: LoadBertOptions = {}): LoadedMode
 }
 
 /**
- * Which task heads a Hugging Face BERT directory's weights hold, read from the safetensors header
- * only: a sequence classifier (`classifier.*`) and/or a masked-LM head (`cls.predictions.*`).
+ * Which parts a Hugging Face BERT directory's weights hold, read from the safetensors header
+ * only: a sequence classifier (`classifier.*`), a masked-LM head (`cls.predictions.*`) and a
+ * pooler (`bert.pooler.*`, or `pooler.*` in a bare BertModel; masked-LM checkpoints have none).
  */
-export function bertHeads(dir: string): { classifier: boolean; maskedLm: boolean } {
+export function bertHeads(dir: string): { classifier: boolean; maskedLm: boolean; pooler: boolean } {
   const keys = [...readSafetensorsHeader(weightsPath(dir)).entries.keys()];
-  return { classifier: keys.some((k) => k === 'classifier.weight'), maskedLm: keys.some((k) => k.startsWith('cls.predictions.')) };
+  return {
+    classifier: keys.some((k) => k === 'classifier.weight'),
+    maskedLm: keys.some((k) => k.startsWith('cls.predictions.')),
+    pooler: keys.some((k) => k.startsWith(POOLER_PREFIX) || k.startsWith('pooler.')),
+  };
 }
 
 /** A BertForMaskedLM from a Hugging Face directory (BertForMaskedLM or BertForPreTraining checkpoint). */
