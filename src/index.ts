@@ -1,4 +1,7 @@
+/// <reference lib="esnext.disposable" preserve="true" />
 // adaptlab's public API, one layer per block, bottom to top.
+// The reference above is emitted into index.d.ts: the types use Symbol.dispose (tensors are
+// `using`-disposable), so a project whose `lib` lacks esnext.disposable still compiles against them.
 
 // Errors: every failure adaptlab reports is one of these, with a `code`.
 export * from './errors.js';
@@ -12,12 +15,14 @@ export * from './nn/index.js';
 // Optimizers with parameter groups, and learning-rate schedules.
 export * from './optim/index.js';
 
-// Models: torchvision-compatible ResNets, Hugging Face-compatible BERT, checkpoints, the transfer contract.
+// Models: torchvision-compatible ResNets, Hugging Face-compatible BERT (loadBert, saveBert),
+// checkpoints, the transfer contract.
 export * from './models/index.js';
 
 // Data: datasets shipped in npm, image folders, text tables, tokenizers, splits, example tables.
 export type { ImageRecord, TextRecord, LabeledDataset, DataSplit, LoadReport as DatasetLoadReport } from './data/types.js';
 export { registerDataset, getDataset, listDatasets, loadDataset } from './data/registry.js';
+export { loadMnist, loadFashionMnist, MNIST_CLASSES, FASHION_MNIST_CLASSES } from './data/vision-datasets.js';
 export { splitDataset, checkDisjointSplit } from './data/splits.js';
 export { loadImageFolder } from './data/image-folder.js';
 export { imageBatch } from './data/image-batch.js';
@@ -27,13 +32,25 @@ export { trainWordPieceTokenizer } from './data/wordpiece-training.js';
 export { encodeTextBatch } from './data/text-batch.js';
 export { imageTable, tokenTable, type ExampleTable } from './data/example-table.js';
 
-// Adaptation: strategies as data over parameter groups, the plan, the freeze audit, trials.
+// Pretrained backbones: the embedded ones, or any directory `adaptlab pretrain` wrote.
+export {
+  loadBackbone,
+  embeddedBackboneDir,
+  type LoadedBackbone,
+  type BackboneModality,
+  type ImagePreparation,
+  type TextPreparation,
+} from './pretrain/embedded.js';
+export type { BackboneManifest, VisionManifest, TextManifest } from './pretrain/manifest.js';
+
+// Adaptation: strategies as data over parameter groups, the plan, the freeze audit, trials
+// (runTrial keeps the record; trainTrial also hands back the trained model).
 export * from './adapt/types.js';
 export * from './adapt/run-record.js';
 export { defineStrategy, parseStrategyNames, type StrategySpec, type StrategyOptions, type LearningRatePlan } from './adapt/strategies.js';
 export { planAdaptation, type AdaptationPlan } from './adapt/plan.js';
 export { takeChecksums, auditFreeze } from './adapt/audit.js';
-export { runTrial, type TrialSetup, type TrialData } from './adapt/trial.js';
+export { runTrial, trainTrial, type TrialSetup, type TrialData, type TrainedTrial, type TrialProgress } from './adapt/trial.js';
 export { FeatureCache } from './adapt/feature-cache.js';
 
 // Evaluation and statistics over plain predictions.
@@ -52,3 +69,5 @@ export { renderReport, writeReport } from './report/index.js';
 // The lab: everything above on one or two modalities.
 export { runLab, type LabResult, type LabEvents } from './lab/run-lab.js';
 export { DEFAULT_LAB_OPTIONS, type LabOptions } from './lab/options.js';
+// A --backbone path (backbone directory, ResNet file or Hugging Face BERT directory) as the lab uses it.
+export { resolveBackbone, type LabBackbone } from './lab/backbone.js';
