@@ -52,6 +52,10 @@ export interface LearningCurvePoint {
   epoch: number;
   trainLoss: number;
   validationAccuracy: number;
+  /** Learning rate of each optimizer group at the end of the epoch (absent in older records). */
+  lr?: Record<string, number>;
+  /** Seconds the epoch's training steps took. */
+  seconds?: number;
 }
 
 export interface TrialRecord {
@@ -223,6 +227,8 @@ export interface ModalitySummary {
   /** One validation example is worth this many accuracy points (100 / N). */
   validationResolution: number;
   allocation: DataAllocation;
+  /** What the files held and what was done to them on the way into the model. */
+  preprocessing: string[];
   /** How the decision evolved, round by round. */
   rounds: RaceRound[];
   /** 'race' or 'grid'. */

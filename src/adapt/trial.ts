@@ -55,7 +55,12 @@ function snapshotMutable(model: ClassificationModel, plan: AdaptationPlan): Map<
   const fixed = fixedTensorNames(model, plan);
   const out = new Map<string, Tensor>();
   noGrad(() => {
-    for (const [name, t] of [...model.namedParameters(), ...model.namedBuffers()]) if (!fixed.has(name)) out.set(name, keep(t.detach().clone()));
+    for (const [name, t] of [...model.namedParameters(), ...model.namedBuffers()]) {
+      if (fixed.has(name)) continue;
+      const view = t.detach(); // a second handle on the same storage: freed once copied
+      out.set(name, keep(view.clone()));
+      view.dispose();
+    }
   });
   return out;
 }
@@ -196,7 +201,8 @@ export function trainTrial(setup: TrialSetup): TrainedTrial {
       trainSeconds += (performance.now() - e0) / 1000;
       if (failure) break;
       const valAcc = accuracyOf(predictTable(model, tables.validation, 256, forward));
-      curve.push({ epoch, trainLoss: lossSum / stepsPerEpoch, validationAccuracy: valAcc });
+      const lr = Object.fromEntries(optimizer.paramGroups.map((g) => [g.name, g.lr]));
+      curve.push({ epoch, trainLoss: lossSum / stepsPerEpoch, validationAccuracy: valAcc, lr, seconds: (performance.now() - e0) / 1000 });
       if (valAcc > best.accuracy) {
         disposeAll(best.state);
         best = { epoch, accuracy: valAcc, state: snapshotMutable(model, plan) };

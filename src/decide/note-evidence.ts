@@ -18,6 +18,7 @@ export function allocationSection(summary: ModalitySummary): string[] {
     out.push(`One validation split of ${a.decisionExamples} examples decides; ${a.trainPerModel} examples train each model; ${a.test} test examples are reported separately and never used for the decision.`);
   }
   out.push('', `Why: ${markdownText(a.reason)}. One decision example is worth ${a.resolutionPoints.toFixed(2)} accuracy points.`);
+  if (summary.preprocessing?.length) out.push('', `Preprocessing: ${summary.preprocessing.map(markdownText).join(' ')}`);
   return out;
 }
 

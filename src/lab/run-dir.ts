@@ -45,12 +45,17 @@ export class RunDir {
       this.onProblem(`${path} is damaged (${problem}); the trial will be trained again`);
       return null;
     }
+    const csv = path.replace(/\.json$/, '.csv');
+    if (!existsSync(csv)) writeFileAtomic(csv, epochCsv(stored)); // written by a version that kept no CSV
     return stored;
   }
 
+  /** The trial record, and its per-epoch metrics as CSV beside it (`<same name>.csv`). */
   saveTrial(record: TrialRecord, print: string): void {
     const fold = record.fold && 'index' in record.fold ? record.fold.index : undefined;
-    writeJsonAtomic(this.trialPath(record.modality, record.strategy, record.seed, fold), { ...record, fingerprint: print });
+    const path = this.trialPath(record.modality, record.strategy, record.seed, fold);
+    writeFileAtomic(path.replace(/\.json$/, '.csv'), epochCsv(record));
+    writeJsonAtomic(path, { ...record, fingerprint: print });
   }
 
   writeJson(name: string, value: unknown): string {
@@ -92,4 +97,13 @@ export function trialProblem(r: StoredTrial): string | null {
   if (!Array.isArray(r.curve) || !r.curve.every((p) => isNum(p?.validationAccuracy))) return 'the learning curve is incomplete';
   if (!r.config || !Number.isInteger(r.config.epochs) || !r.totals || !Array.isArray(r.groups)) return 'config, totals or groups are missing';
   return null;
+}
+
+/** One row per epoch: epoch, train_loss, validation_accuracy, seconds, then lr_<group> for every optimizer group. */
+export function epochCsv(record: TrialRecord): string {
+  const groups = [...new Set(record.curve.flatMap((p) => Object.keys(p.lr ?? {})))];
+  const header = ['epoch', 'train_loss', 'validation_accuracy', 'seconds', ...groups.map((g) => `lr_${g.replace(/[^A-Za-z0-9_.]/g, '_')}`)];
+  const num = (v: number | undefined): string => (v === undefined || !Number.isFinite(v) ? '' : String(v));
+  const rows = record.curve.map((p) => [String(p.epoch), num(p.trainLoss), num(p.validationAccuracy), num(p.seconds), ...groups.map((g) => num(p.lr?.[g]))]);
+  return [header, ...rows].map((r) => r.join(',')).join('\n') + '\n';
 }

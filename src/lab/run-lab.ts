@@ -155,6 +155,7 @@ async function runModality(
     `${modality}: ${target.dataset.name}, ${target.dataset.classNames.length} classes; ` +
       `train ${target.split.sizes.train} / validation ${target.split.sizes.validation} / test ${target.split.sizes.test} (split seed ${target.split.seed}); ${allocation.reason}`,
   );
+  for (const line of target.preprocessing) events.message?.(`${modality}: ${line}`);
   const classNames = target.dataset.classNames;
   const cache = new FeatureCache();
   const bySeed = new Map<string, TrialRecord>(); // `${strategy}/${seed}` → the seed's record (folds joined)
@@ -299,6 +300,7 @@ async function runModality(
     backbone: { arch: backbone.arch, source: backbone.source },
     validationResolution: stats.validationResolution,
     allocation,
+    preprocessing: target.preprocessing,
     schedule: options.schedule,
     rounds,
     savedModel,

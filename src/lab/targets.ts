@@ -24,6 +24,8 @@ export interface PreparedTarget {
   split: { seed: number; sizes: { train: number; validation: number; test: number }; counts: DataSplit<unknown>['counts'] };
   /** How the labelled data was allocated, and why. */
   allocation: DataAllocation;
+  /** What was done to the data on its way into the model, and what the files held: sentences. */
+  preprocessing: string[];
   /** The trial data of fold f (f = 0 with one validation split). Tables live until dispose(). */
   foldData(f: number): TrialData;
   dispose(): void;
@@ -67,6 +69,7 @@ export async function prepareTarget(backbone: LabBackbone, plan: ModalityPlan, o
   const makeTable = backbone.modality === 'vision' ? imageTableMaker(backbone) : textTableMaker(backbone);
   const base = {
     dataset: { name: dataset.name, classNames: dataset.classNames, contentHash: dataset.contentHash },
+    preprocessing: describePreprocessing(backbone, dataset.records),
   };
   const margin = `${(100 * options.margin).toFixed(2)}-point margin`;
 
@@ -158,4 +161,30 @@ function textTableMaker(backbone: LabBackbone): (records: (ImageRecord | TextRec
     const batch = await encodeTextBatch(prep.tokenizer, texts.map((r) => r.text), { maxLength: prep.maxLength, padding: 'max_length' });
     return tokenTable(batch, texts.map((r) => r.label), texts.map((r) => r.id));
   };
+}
+
+/** What the files hold and what the lab does to them, in sentences for the console, the note and summary.json. */
+function describePreprocessing(backbone: LabBackbone, records: readonly (ImageRecord | TextRecord)[]): string[] {
+  if (backbone.image) {
+    const prep = backbone.image;
+    const kinds = new Map<string, number>();
+    for (const r of records as ImageRecord[]) {
+      const k = `${r.width}x${r.height} ${r.channels === 1 ? 'grey' : 'RGB'}`;
+      kinds.set(k, (kinds.get(k) ?? 0) + 1);
+    }
+    const held = [...kinds.entries()].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([k, n]) => `${n} ${k}`).join(', ');
+    const grey = (records as ImageRecord[]).some((r) => r.channels === 1);
+    const fmt = (v: readonly number[]): string => `[${v.map((x) => Number(x.toFixed(4))).join(', ')}]`;
+    return [
+      `The data holds ${records.length} images (as decoded: ${held}${kinds.size > 4 ? ', and other sizes' : ''}).`,
+      `Each becomes a 3 x ${prep.imageSize} x ${prep.imageSize} input for ${backbone.arch}: the shorter side resized to ${prep.imageSize} pixels (bilinear), centre-cropped to a square` +
+        `${grey ? ', grey images repeated into the 3 channels' : ''}, then normalised per channel with mean ${fmt(prep.mean)} and std ${fmt(prep.std)} (the backbone's own preprocessing).`,
+    ];
+  }
+  const text = backbone.text!;
+  const lengths = (records as TextRecord[]).map((r) => r.text.length);
+  return [
+    `The table holds ${records.length} texts of ${Math.min(...lengths)} to ${Math.max(...lengths)} characters.`,
+    `Each is tokenised with the backbone's WordPiece tokenizer (${text.tokenizer.vocabSize} tokens), cut to ${text.maxLength} tokens including [CLS] and [SEP], and padded to that length.`,
+  ];
 }

@@ -256,6 +256,7 @@ function modalitySummary(spec: ModalitySpec, trials: TrialRecord[]): ModalitySum
     },
     schedule: 'grid',
     rounds: [],
+    preprocessing: ['The data holds 900 images (as decoded: 900 32x32 RGB).'],
     savedModel: { none: 'fixture: no model' },
     strategies,
     recommendation,
