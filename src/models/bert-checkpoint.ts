@@ -6,7 +6,7 @@
 // with `allowMissingPooler` is one initialised from the seed instead of failing.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { manualSeed, readSafetensors, readSafetensorsHeader, writeSafetensors, type Tensor } from '../tensor/index.js';
+import { manualSeed, readSafetensors, readSafetensorsHeader, writeSafetensors, type Tensor, type SafetensorsHeader } from '../tensor/index.js';
 import { ConfigError, StateDictError } from '../errors.js';
 import { BertForSequenceClassification, BertForMaskedLM } from './bert.js';
 import { bertConfigFromJson, bertConfigToJson, classNamesOf, type BertConfig } from './bert-config.js';
@@ -28,6 +28,36 @@ export function readBertConfig(dir: string): BertConfig {
     throw new ConfigError(`${path}: not valid JSON (${(e as Error).message})`);
   }
   return bertConfigFromJson(json, path);
+}
+
+/**
+ * config.json against the shapes in the weights file's header, before anything is allocated: a
+ * config that lacks a field (BERT-base's value is assumed, as Hugging Face does) or belongs to
+ * another model is named field by field instead of surfacing as a list of mismatched tensors.
+ */
+export function checkConfigAgainstWeights(cfg: BertConfig, header: SafetensorsHeader, configPath: string, weights: string): void {
+  const shapeOf = (suffix: string): number[] | undefined => {
+    for (const [key, entry] of header.entries) if (key === suffix || key.endsWith(`.${suffix}`)) return entry.shape;
+    return undefined;
+  };
+  const problems: string[] = [];
+  const expect = (field: string, value: number, suffix: string, dim: number): void => {
+    const shape = shapeOf(suffix);
+    if (shape && shape[dim] !== value) problems.push(`${field} is ${value} but ${suffix} is [${shape.join(', ')}], which means ${shape[dim]}`);
+  };
+  expect('hidden_size', cfg.hiddenSize, 'embeddings.word_embeddings.weight', 1);
+  expect('vocab_size', cfg.vocabSize, 'embeddings.word_embeddings.weight', 0);
+  expect('max_position_embeddings', cfg.maxPositionEmbeddings, 'embeddings.position_embeddings.weight', 0);
+  expect('type_vocab_size', cfg.typeVocabSize, 'embeddings.token_type_embeddings.weight', 0);
+  expect('intermediate_size', cfg.intermediateSize, 'encoder.layer.0.intermediate.dense.weight', 0);
+  const layers = new Set([...header.entries.keys()].flatMap((k) => /encoder\.layer\.(\d+)\./.exec(k)?.[1] ?? []));
+  if (layers.size > 0 && layers.size !== cfg.numHiddenLayers) problems.push(`num_hidden_layers is ${cfg.numHiddenLayers} but the weights hold ${layers.size} encoder layers`);
+  if (problems.length > 0) {
+    throw new ConfigError(
+      `${configPath} does not describe ${weights}: ${problems.join('; ')}. A missing field takes BERT-base's value; ` +
+        `fix config.json (or use the config.json that came with these weights).`,
+    );
+  }
 }
 
 function weightsPath(dir: string): string {
@@ -87,6 +117,7 @@ const POOLER_PREFIX = 'bert.pooler.';
 export function loadBert(dir: string, options: LoadBertOptions = {}): LoadedModel<BertForSequenceClassification> {
   const cfg = readBertConfig(dir);
   const path = weightsPath(dir);
+  checkConfigAgainstWeights(cfg, readSafetensorsHeader(path), join(dir, BERT_CONFIG_FILE), path);
   const file = readSafetensors(path);
   let model: BertForSequenceClassification | undefined;
   try {

@@ -142,6 +142,11 @@ function validate(c: BertConfig, source: string): void {
   if (!(BERT_ACTIVATIONS as readonly string[]).includes(c.hiddenAct)) {
     throw new ConfigError(`${source}: hidden_act ${JSON.stringify(c.hiddenAct)} is not supported; supported activations: ${BERT_ACTIVATIONS.join(', ')}`);
   }
+  // Bounds far above any published BERT, so a typo cannot ask for tens of gigabytes.
+  const limits = { vocabSize: 10_000_000, hiddenSize: 16_384, numHiddenLayers: 256, numAttentionHeads: 1_024, intermediateSize: 65_536, maxPositionEmbeddings: 65_536, typeVocabSize: 1_024 } as const;
+  for (const [key, max] of Object.entries(limits) as [keyof typeof limits, number][]) {
+    if (c[key] > max) throw new ConfigError(`${source}: ${key} ${c[key]} is beyond any BERT (at most ${max}); the config is damaged or belongs to another kind of model`);
+  }
   if (c.hiddenSize % c.numAttentionHeads !== 0) {
     throw new ConfigError(`${source}: hidden_size ${c.hiddenSize} is not a multiple of num_attention_heads ${c.numAttentionHeads}`);
   }

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError } from '../../src/errors.js';
-import { bertConfigFromJson, bertConfigToJson, BERT_BASE, classNamesOf } from '../../src/models/index.js';
+import { bertConfig, bertConfigFromJson, bertConfigToJson, BERT_BASE, classNamesOf } from '../../src/models/index.js';
 
 test('an empty config.json is bert-base with Hugging Face defaults', () => {
   const c = bertConfigFromJson({ model_type: 'bert' });
@@ -58,4 +58,25 @@ test('unsupported or inconsistent configs are refused with the value and the sup
     );
   }
   assert.throws(() => bertConfigFromJson([1, 2]), (e: unknown) => e instanceof ConfigError && /got an array/.test(e.message));
+});
+
+test('config.json is checked against the weights before anything is allocated', async () => {
+  const { mkdtempSync, readFileSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { BertForSequenceClassification } = await import('../../src/models/bert.js');
+  const { saveBert, loadBert } = await import('../../src/models/bert-checkpoint.js');
+  const dir = mkdtempSync(join(tmpdir(), 'adaptlab-bert-config-'));
+  const model = new BertForSequenceClassification(bertConfig({ vocabSize: 40, hiddenSize: 16, numHiddenLayers: 2, numAttentionHeads: 2, intermediateSize: 32, maxPositionEmbeddings: 32, numLabels: 2 }));
+  saveBert(model, dir);
+  model.dispose();
+  const path = join(dir, 'config.json');
+  const config = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  const { hidden_size: _drop, ...noHidden } = config;
+  writeFileSync(path, JSON.stringify(noHidden));
+  assert.throws(() => loadBert(dir), /config\.json does not describe .*model\.safetensors: hidden_size is 768 but embeddings\.word_embeddings\.weight is \[40, 16\], which means 16.*A missing field takes BERT-base's value/);
+  writeFileSync(path, JSON.stringify({ ...config, hidden_size: 1_000_000 }));
+  assert.throws(() => loadBert(dir), /hidden_size 1000000 is beyond any BERT|hiddenSize 1000000 is beyond any BERT/);
+  writeFileSync(path, JSON.stringify({ ...config, num_hidden_layers: 3 }));
+  assert.throws(() => loadBert(dir), /num_hidden_layers is 3 but the weights hold 2 encoder layers/);
 });
