@@ -10,8 +10,12 @@
 // tensors must tile the data buffer exactly. Overlaps are rejected (two names would alias the
 // same bytes), and so are holes and trailing bytes: the reference rejects them too, so a file we
 // accept is a file every other reader accepts, and a gap usually means corruption or hand editing.
-// A duplicated JSON key (which JSON.parse silently resolves to the last one) leaves the first
-// entry's bytes unreferenced, so the no-holes rule also catches most of those.
+//
+// Hostile headers are refused before JSON.parse sees them: one linear scan bounds the nesting
+// depth and the number of JSON values, and refuses duplicated keys at every level (JSON.parse
+// would silently keep the last one, so a second "w" could change a tensor's dtype or drop it).
+// Floating-point tensors must hold finite numbers: a NaN or an infinity in the weights is refused
+// at read time, naming the tensor, unless the caller asks for { allowNonFinite: true }.
 //
 // Byte order: tensor bytes are copied verbatim, which is correct on little-endian hosts (every
 // platform libtorch ships for).
@@ -43,6 +47,27 @@ export type TensorDict = ReadonlyMap<string, Tensor> | Record<string, Tensor>;
 
 /** The reference implementation's cap; a bigger "header" means a wrong or hostile file. */
 export const MAX_HEADER_BYTES = 100_000_000;
+
+/**
+ * How deep the header JSON may nest. A valid header nests 3 levels ({} > {} > []); the slack
+ * leaves room for unknown extensions, and the bound keeps recursive code (JSON.stringify in
+ * messages, and JSON.parse on other engines) far from the stack limit.
+ */
+export const MAX_HEADER_DEPTH = 64;
+
+/**
+ * How many JSON values (object members plus array elements) a header may hold: about ten per
+ * tensor, so a million tensors. Bounds the work and memory a header can demand before parsing.
+ */
+export const MAX_HEADER_VALUES = 10_000_000;
+
+export interface ReadSafetensorsOptions {
+  /**
+   * Accept NaN and infinities in floating-point tensors (default false: refused with a
+   * SafetensorsError naming the tensor). For inspecting a diverged or corrupted checkpoint.
+   */
+  allowNonFinite?: boolean;
+}
 
 const METADATA_KEY = '__metadata__';
 
@@ -122,6 +147,86 @@ function describe(value: unknown): string {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
+/** Where a duplicated key sits, for messages: the top level is tensor names. */
+function keyContext(depth: number, topKey: string | undefined): string {
+  if (depth === 1) return 'the header';
+  const owner = topKey === METADATA_KEY ? `"${METADATA_KEY}"` : `tensor ${describe(topKey)}`;
+  return depth === 2 ? owner : `the value of ${owner}`;
+}
+
+/**
+ * One pass over the header text, before JSON.parse: bounds nesting depth and the number of values,
+ * and finds a key that appears twice in one object (JSON.parse would keep the last silently),
+ * returned to be thrown once the text is known to be JSON (a parse error explains garbage better).
+ * It tracks only strings and brackets; on text that is not JSON it stops and leaves the
+ * diagnosis to JSON.parse, which fails no later than the point where the scan stopped, so the
+ * depth it reaches is bounded too.
+ */
+function scanHeader(text: string, source: string): SafetensorsError | undefined {
+  let duplicate: SafetensorsError | undefined;
+  const stack: (Set<string> | null)[] = []; // the keys seen, per open object; null for an array
+  let expectKey = false;
+  let values = 0;
+  let topKey: string | undefined;
+  const tooMany = (): SafetensorsError =>
+    new SafetensorsError(
+      source,
+      `expected a header of at most ${MAX_HEADER_VALUES} JSON values (about ten per tensor), found more in its ${text.length} characters. The file is corrupted or hostile; re-export it from a trusted source.`,
+    );
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // a string: skip to its closing quote
+      let j = i + 1;
+      while (j < text.length) {
+        const d = text.charCodeAt(j);
+        if (d === 0x22) break;
+        j += d === 0x5c ? 2 : 1;
+      }
+      if (j >= text.length) return duplicate;
+      if (expectKey) {
+        let key: string;
+        try {
+          key = JSON.parse(text.slice(i, j + 1)) as string;
+        } catch {
+          return duplicate;
+        }
+        const keys = stack[stack.length - 1]!;
+        if (keys.has(key) && duplicate === undefined) {
+          const what = stack.length === 1 ? (key === METADATA_KEY ? `"${METADATA_KEY}"` : `tensor name ${describe(key)}`) : `key ${describe(key)}`;
+          duplicate = new SafetensorsError(
+            source,
+            `expected each key once in ${keyContext(stack.length, topKey)}, found ${what} twice (at character ${i}). A JSON reader keeps only the last one, silently dropping or changing a tensor; the file is corrupted or hand-edited, re-export it.`,
+          );
+        }
+        keys.add(key);
+        if (stack.length === 1) topKey = key;
+        expectKey = false;
+      }
+      i = j;
+    } else if (c === 0x7b || c === 0x5b) {
+      if (stack.length >= MAX_HEADER_DEPTH) {
+        throw new SafetensorsError(
+          source,
+          `expected the header JSON to nest at most ${MAX_HEADER_DEPTH} levels deep (a valid header nests 3), found a level ${stack.length + 1} bracket at character ${i}${topKey === undefined ? '' : ` inside ${describe(topKey)}`}. The file is corrupted or hostile; re-export it from a trusted source.`,
+        );
+      }
+      if (++values > MAX_HEADER_VALUES) throw tooMany();
+      stack.push(c === 0x7b ? new Set<string>() : null);
+      expectKey = c === 0x7b;
+    } else if (c === 0x7d || c === 0x5d) {
+      const open = stack.pop();
+      if (open === undefined || (open === null) !== (c === 0x5d)) return duplicate;
+      expectKey = false;
+    } else if (c === 0x2c) {
+      if (stack.length === 0) return duplicate;
+      expectKey = stack[stack.length - 1] !== null;
+      if (++values > MAX_HEADER_VALUES) throw tooMany();
+    }
+  }
+  return duplicate;
+}
+
 function parseJson(headerBytes: Uint8Array, source: string): Record<string, unknown> {
   let text: string;
   try {
@@ -129,6 +234,7 @@ function parseJson(headerBytes: Uint8Array, source: string): Record<string, unkn
   } catch {
     throw new SafetensorsError(source, `expected the ${headerBytes.length}-byte header to be UTF-8 JSON, found invalid UTF-8. The file is corrupted or not a safetensors file.`);
   }
+  const duplicate = scanHeader(text, source);
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -141,6 +247,7 @@ function parseJson(headerBytes: Uint8Array, source: string): Record<string, unkn
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
     throw new SafetensorsError(source, `expected the header to be a JSON object of tensor entries, found ${describe(json)}. The file is corrupted or not a safetensors file.`);
   }
+  if (duplicate !== undefined) throw duplicate;
   return json as Record<string, unknown>;
 }
 
@@ -247,13 +354,58 @@ function checkBool(e: Entry, bytes: Uint8Array, source: string): void {
   }
 }
 
+/** Floating-point layouts: element width, and the exponent and mantissa masks of its top 16 or 32 bits. */
+const FLOAT_BITS: Partial<Record<DType, { width: 2 | 4 | 8; exponent: number; mantissa: number }>> = {
+  float16: { width: 2, exponent: 0x7c00, mantissa: 0x03ff },
+  bfloat16: { width: 2, exponent: 0x7f80, mantissa: 0x007f },
+  float32: { width: 4, exponent: 0x7f800000, mantissa: 0x007fffff },
+  float64: { width: 8, exponent: 0x7ff00000, mantissa: 0x000fffff }, // of the high word
+};
+
+/** NaN and infinities are refused: one in the weights makes every output NaN (see ReadSafetensorsOptions). */
+function checkFinite(e: Entry, bytes: Uint8Array, source: string): void {
+  const layout = FLOAT_BITS[e.dtype];
+  if (layout === undefined || bytes.length === 0) return;
+  // Typed views need aligned offsets; a file's data may sit at any offset.
+  const aligned = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
+  const { width, exponent, mantissa } = layout;
+  const words = width === 2 ? new Uint16Array(aligned.buffer, aligned.byteOffset, aligned.length / 2) : new Uint32Array(aligned.buffer, aligned.byteOffset, aligned.length / 4);
+  const step = width === 8 ? 2 : 1;
+  const hi = width === 8 ? 1 : 0; // little-endian: a float64's sign and exponent are in its second word
+  let first = -1;
+  let firstValue = '';
+  let nan = 0;
+  let inf = 0;
+  for (let w = hi; w < words.length; w += step) {
+    const bits = words[w];
+    if ((bits & exponent) !== exponent) continue;
+    const isNan = (bits & mantissa) !== 0 || (width === 8 && words[w - 1] !== 0);
+    if (isNan) nan++;
+    else inf++;
+    if (first < 0) {
+      first = (w - hi) / step;
+      const negative = width === 2 ? bits & 0x8000 : bits & 0x80000000;
+      firstValue = isNan ? 'NaN' : negative ? '-Infinity' : 'Infinity';
+    }
+  }
+  if (first < 0) return;
+  const total = words.length / step;
+  throw new SafetensorsError(
+    source,
+    `expected tensor "${e.name}" (${TO_FORMAT[e.dtype]} [${e.shape.join(', ')}]) to hold finite numbers, found ${firstValue} at element ${first} ` +
+      `(${nan} NaN and ${inf} infinite of ${total} elements). Such weights come from a diverged training run or a corrupted file and would make every output NaN; ` +
+      `use an earlier checkpoint or re-train (readSafetensors(path, { allowNonFinite: true }) reads it anyway, for inspection).`,
+  );
+}
+
 /** Makes the tensors; on any failure disposes the ones already made, so nothing leaks. */
-function buildTensors(entries: Entry[], bytesOf: (e: Entry) => Uint8Array, source: string): Map<string, Tensor> {
+function buildTensors(entries: Entry[], bytesOf: (e: Entry) => Uint8Array, source: string, options: ReadSafetensorsOptions): Map<string, Tensor> {
   const tensors = new Map<string, Tensor>();
   try {
     for (const e of entries) {
       const bytes = bytesOf(e);
       if (e.dtype === 'bool') checkBool(e, bytes, source);
+      if (options.allowNonFinite !== true) checkFinite(e, bytes, source);
       tensors.set(e.name, fromBytes(bytes, e.shape, e.dtype));
     }
   } catch (err) {
@@ -264,11 +416,11 @@ function buildTensors(entries: Entry[], bytesOf: (e: Entry) => Uint8Array, sourc
 }
 
 /** Parses a whole safetensors file held in memory. `source` names it in error messages. */
-export function parseSafetensors(bytes: Uint8Array, source = '<safetensors bytes>'): SafetensorsFile {
+export function parseSafetensors(bytes: Uint8Array, source = '<safetensors bytes>', options: ReadSafetensorsOptions = {}): SafetensorsFile {
   const n = headerLength(bytes.subarray(0, 8), bytes.length, source);
   const header = parseHeader(bytes.subarray(8, 8 + n), bytes.length - 8 - n, source);
   const data = bytes.subarray(header.dataStart);
-  const tensors = buildTensors(header.entries, (e) => data.subarray(e.begin, e.end), source);
+  const tensors = buildTensors(header.entries, (e) => data.subarray(e.begin, e.end), source, options);
   return { tensors, metadata: header.metadata };
 }
 
@@ -296,9 +448,10 @@ function readHeaderFrom(fd: number, path: string): ParsedHeader {
 
 /**
  * Reads a safetensors file. Tensors are read one at a time (never the whole file at once), and
- * the Map is in data-buffer order. The caller owns the tensors and must dispose them.
+ * the Map is in data-buffer order. The caller owns the tensors and must dispose them. NaN or an
+ * infinity in a floating-point tensor is a SafetensorsError unless `options.allowNonFinite`.
  */
-export function readSafetensors(path: string): SafetensorsFile {
+export function readSafetensors(path: string, options: ReadSafetensorsOptions = {}): SafetensorsFile {
   const fd = openSync(path, 'r');
   try {
     const header = readHeaderFrom(fd, path);
@@ -310,6 +463,7 @@ export function readSafetensors(path: string): SafetensorsFile {
         return bytes;
       },
       path,
+      options,
     );
     return { tensors, metadata: header.metadata };
   } finally {

@@ -280,12 +280,112 @@ test('overlaps, holes and trailing bytes are rejected (the tensors must tile the
   assertRejects(two([12, 16], 16), /"y" to start at byte 8/, /where "x" ends/, /bytes 8\.\.12 belong to no tensor/, /gaps are rejected/);
   assertRejects(fileWith(`{${entry('x', 'F32', [1], [4, 8])}}`), /"x" to start at byte 0/, /its start/);
   assertRejects(fileWith(VALID_HEADER, 12), /whole 12-byte data buffer/, /4 trailing bytes/);
-  // A duplicated key (JSON.parse keeps the last) leaves the first one's bytes unreferenced.
-  assertRejects(fileWith(`{${entry('x', 'F32', [1], [0, 4])},${entry('x', 'F32', [1], [4, 8])}}`), /"x" to start at byte 0/);
   // Zero-size tensors may share an offset with their neighbour.
   const ok = parseSafetensors(fileWith(`{${entry('e', 'F32', [0], [8, 8])},${entry('x', 'F32', [2], [0, 8])}}`));
   assert.deepEqual(ok.tensors.get('e')!.shape, [0]);
   disposeAll(ok.tensors);
+});
+
+test('a duplicated key is refused at every level, before JSON.parse could keep only the last', () => {
+  // Today's failure mode: the second "x" (F16) silently replaced the first (F32) and changed the dtype.
+  assertRejects(
+    fileWith(`{${entry('x', 'F32', [1], [0, 4])},${entry('x', 'F16', [2], [0, 4])}}`, 4),
+    /expected each key once in the header, found tensor name "x" twice/,
+    /keeps only the last one/,
+    /re-export it/,
+  );
+  // also when the duplicates' bytes tile the buffer, which the layout check alone cannot catch
+  assertRejects(fileWith(`{${entry('x', 'F32', [1], [0, 4])},${entry('x', 'F32', [1], [4, 8])}}`), /tensor name "x" twice/);
+  // names that differ only in their JSON escapes are the same name
+  assertRejects(fileWith(`{${entry('ab', 'F32', [1], [0, 4])},"a\\u0062":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}`), /tensor name "ab" twice/);
+  assertRejects(fileWith(`{"__metadata__":{"k":"v"},"__metadata__":{},${VALID_HEADER.slice(1)}`), /found "__metadata__" twice/);
+  assertRejects(fileWith(`{"__metadata__":{"k":"v","k":"w"},${VALID_HEADER.slice(1)}`), /each key once in "__metadata__", found key "k" twice/);
+  assertRejects(fileWith('{"a":{"dtype":"F32","dtype":"F16","shape":[2],"data_offsets":[0,8]}}'), /each key once in tensor "a", found key "dtype" twice/);
+  assertRejects(fileWith('{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8],"x":{"y":{"z":1,"z":2}}}}'), /each key once in the value of tensor "a", found key "z" twice/);
+  // the same key in different objects is fine, and so are keys that look alike inside strings
+  const ok = parseSafetensors(fileWith(`{"__metadata__":{"dtype":"\\"a\\":","a":"{"},${VALID_HEADER.slice(1)}`));
+  assert.deepEqual(ok.metadata, { dtype: '"a":', a: '{' });
+  disposeAll(ok.tensors);
+  // garbage is reported as garbage, even if it repeats a key
+  assertRejects(fileWith('{"a":1,"a":'), /to be JSON/, /does not parse/);
+});
+
+test('the header nesting depth and value count are bounded before parsing (no RangeError)', () => {
+  // ~20 kB deep: this used to escape as an untyped "RangeError: Maximum call stack size exceeded".
+  const deep = (open: string, close: string, n: number): string => `{"a":${open.repeat(n)}${close.repeat(n)}}`;
+  assertRejects(fileWith(deep('[', ']', 20_000), 0), /nest at most 64 levels deep/, /found a level 65 bracket/, /inside "a"/, /re-export it/);
+  assertRejects(fileWith(`{"a":${'{"b":'.repeat(20_000)}1${'}'.repeat(20_000)}}`, 0), /nest at most 64 levels/);
+  assertRejects(fileWith(`{"a":{"dtype":"F32","shape":${deep('[', ']', 5000).slice(5, -1)},"data_offsets":[0,0]}}`, 0), /nest at most 64 levels/);
+  // in the metadata too, and in text that is not even JSON
+  assertRejects(fileWith(`{"__metadata__":${'['.repeat(100_000)}`, 0), /nest at most 64 levels/);
+  // 64 levels is still only a format question: it parses, then the entry is judged as usual
+  assertRejects(fileWith(deep('[', ']', 63), 0), /tensor "a" to be an object/);
+  // more than MAX_HEADER_VALUES values: refused by the scan, before JSON.parse builds them
+  const many = `{"a":{"dtype":"U8","shape":[0${',1'.repeat(10_000_000)}],"data_offsets":[0,0]}}`;
+  assertRejects(fileWith(many, 0), /at most 10000000 JSON values/);
+});
+
+/** A file holding one tensor of `dtype` whose raw little-endian element bytes are `bytes`. */
+function rawTensorFile(dtype: string, shape: number[], bytes: number[], headerPad = 0): Uint8Array {
+  return fileWith(`{${entry('layer.weight', dtype, shape, [0, bytes.length])}}${' '.repeat(headerPad)}`, new Uint8Array(bytes));
+}
+
+test('NaN and infinities in floating-point weights are refused, naming the tensor and the element', () => {
+  const f32 = (xs: number[]): number[] => [...new Uint8Array(Float32Array.from(xs).buffer)];
+  const f64 = (xs: number[]): number[] => [...new Uint8Array(Float64Array.from(xs).buffer)];
+  const u16 = (xs: number[]): number[] => [...new Uint8Array(Uint16Array.from(xs).buffer)];
+  assertRejects(
+    rawTensorFile('F32', [2, 2], f32([1, NaN, 2, Infinity])),
+    /tensor "layer\.weight" \(F32 \[2, 2\]\) to hold finite numbers, found NaN at element 1 \(1 NaN and 1 infinite of 4 elements\)/,
+    /diverged/,
+    /earlier checkpoint/,
+    /allowNonFinite/,
+  );
+  assertRejects(rawTensorFile('F32', [3], f32([0, 0, -Infinity])), /found -Infinity at element 2 \(0 NaN and 1 infinite of 3/);
+  assertRejects(rawTensorFile('F64', [2], f64([1, Infinity])), /F64 \[2\]\) to hold finite numbers, found Infinity at element 1/);
+  // a float64 NaN whose payload is only in the low word
+  assertRejects(rawTensorFile('F64', [1], [1, 0, 0, 0, 0, 0, 0xf0, 0x7f]), /found NaN at element 0/);
+  assertRejects(rawTensorFile('F16', [3], u16([0x3c00, 0x7c00, 0xfe00])), /F16 \[3\]\) to hold finite numbers, found Infinity at element 1 \(1 NaN and 1 infinite/);
+  assertRejects(rawTensorFile('BF16', [2], u16([0x3f80, 0x7fc0])), /BF16 \[2\]\) to hold finite numbers, found NaN at element 1/);
+  // data at any alignment in memory (the header's length moves it) is checked too
+  for (const pad of [0, 1, 2, 3]) assertRejects(rawTensorFile('F32', [1], f32([NaN]), pad), /found NaN at element 0/);
+  for (const pad of [0, 1]) assertRejects(rawTensorFile('F16', [1], u16([0x7e00]), pad), /found NaN at element 0/);
+  // the largest finite values, subnormals and -0 are fine; integers have no NaN to look for
+  const edge = parseSafetensors(rawTensorFile('F32', [4], f32([3.4028234663852886e38, -3.4028234663852886e38, 2 ** -149, -0])));
+  assert.deepEqual(edge.tensors.get('layer.weight')!.toArray(), [3.4028234663852886e38, -3.4028234663852886e38, 2 ** -149, -0]);
+  disposeAll(edge.tensors);
+  const ints = parseSafetensors(rawTensorFile('I32', [1], [0, 0, 0x80, 0x7f]));
+  disposeAll(ints.tensors);
+  const halves = parseSafetensors(rawTensorFile('F16', [2], u16([0x7bff, 0x0001])));
+  disposeAll(halves.tensors);
+});
+
+test('allowNonFinite reads a diverged checkpoint for inspection; a refused read leaks nothing', () => {
+  withTempDir((dir) => {
+    const base = snapshot();
+    const file = join(dir, 'diverged.safetensors');
+    const good = tensor([1, 2]);
+    const bad = fromTypedArray(Float32Array.from([0, NaN, Infinity]), [3]);
+    writeSafetensors(file, { a_good: good, b_bad: bad });
+    assert.throws(
+      () => readSafetensors(file),
+      (e: unknown) => e instanceof SafetensorsError && e.file === file && /tensor "b_bad" \(F32 \[3\]\) to hold finite numbers, found NaN at element 1/.test(e.message),
+    );
+    assert.throws(() => parseSafetensors(readFileSync(file), file), /tensor "b_bad"/);
+    // the tensor made before the bad one was disposed
+    assert.equal(snapshot().liveTensors, base.liveTensors + 2);
+    // the header alone does not look at the data
+    assert.deepEqual([...readSafetensorsHeader(file).entries.keys()], ['a_good', 'b_bad']);
+    const inspected = readSafetensors(file, { allowNonFinite: true });
+    assert.deepEqual(inspected.tensors.get('b_bad')!.toArray(), [0, NaN, Infinity]);
+    disposeAll(inspected.tensors);
+    const parsed = parseSafetensors(readFileSync(file), file, { allowNonFinite: true });
+    assert.deepEqual(parsed.tensors.get('a_good')!.toArray(), [1, 2]);
+    disposeAll(parsed.tensors);
+    good.dispose();
+    bad.dispose();
+    assert.deepEqual(snapshot().liveTensors, base.liveTensors);
+  });
 });
 
 test('__metadata__ must map strings to strings', () => {
