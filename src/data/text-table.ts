@@ -5,6 +5,11 @@
 // labels sorted in plain code-unit order ("neg" < "pos"; "B" < "a"), except that when every label
 // is a non-negative integer ("0", "1", "10") they are sorted numerically, so a file already using
 // class indices 0..K-1 keeps them. An explicit list fixes the order (and rejects other labels).
+//
+// Nothing is lost silently: bytes that are not UTF-8 are an error naming the row (a Latin-1 file
+// would otherwise turn "café" into "caf\uFFFD" and change the texts), unless the caller opts into
+// replacement with encoding: 'utf8-replace'; a CSV header naming a column twice is an error too
+// (which of the two would be read is arbitrary).
 import { existsSync, readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
@@ -25,6 +30,11 @@ export interface TextTableOptions {
   format?: 'csv' | 'jsonl';
   /** Dataset name; default the path. */
   name?: string;
+  /**
+   * 'utf8' (default): bytes that are not valid UTF-8 are a DataError naming the row.
+   * 'utf8-replace': they are read as U+FFFD, as most editors do.
+   */
+  encoding?: 'utf8' | 'utf8-replace';
 }
 
 /** One row before validation, with where it came from for messages. */
@@ -39,7 +49,7 @@ export function readTextTable(path: string, options: TextTableOptions = {}): Lab
   if (!existsSync(path)) throw new DataError(`text table not found: ${path} (working directory ${process.cwd()}). Check the path.`);
   const format = options.format ?? formatFromExtension(path);
   const columns = { text: options.textColumn ?? 'text', label: options.labelColumn ?? 'label', id: options.idColumn };
-  const content = readFileSync(path, 'utf8');
+  const content = readTableText(path, format, options.encoding);
   const rows = format === 'csv' ? csvRows(path, content, columns) : jsonlRows(path, content, columns);
   if (rows.length === 0) throw new DataError(`${path} has no data rows; expected a header and at least one row (CSV) or one JSON object per line (JSONL).`);
   return buildDataset(path, rows, columns, options);
@@ -49,11 +59,11 @@ export function readTextTable(path: string, options: TextTableOptions = {}): Lab
  * The texts of an unlabeled table (a `text` column or field; a label column, if any, is not read),
  * in file order, each non-empty.
  */
-export function readTexts(path: string, options: Pick<TextTableOptions, 'textColumn' | 'format'> = {}): string[] {
+export function readTexts(path: string, options: Pick<TextTableOptions, 'textColumn' | 'format' | 'encoding'> = {}): string[] {
   if (!existsSync(path)) throw new DataError(`text table not found: ${path} (working directory ${process.cwd()}). Check the path.`);
   const format = options.format ?? formatFromExtension(path);
   const columns: Columns = { text: options.textColumn ?? 'text', label: null };
-  const content = readFileSync(path, 'utf8');
+  const content = readTableText(path, format, options.encoding);
   const rows = format === 'csv' ? csvRows(path, content, columns) : jsonlRows(path, content, columns);
   if (rows.length === 0) throw new DataError(`${path} has no data rows; expected a header and at least one row (CSV) or one JSON object per line (JSONL).`);
   return rows.map((row) => {
@@ -69,6 +79,82 @@ function formatFromExtension(path: string): 'csv' | 'jsonl' {
   if (ext === '.csv') return 'csv';
   if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
   throw new DataError(`${path}: cannot tell the format from the extension "${ext}"; expected .csv, .jsonl or .ndjson, or pass format: 'csv' | 'jsonl'.`);
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * The index of the first byte that starts an invalid UTF-8 sequence (WHATWG rules: no overlong
+ * forms, no surrogates, nothing above U+10FFFF), or -1.
+ */
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i];
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    let need: number;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (b >= 0xc2 && b <= 0xdf) need = 1;
+    else if (b >= 0xe0 && b <= 0xef) {
+      need = 2;
+      if (b === 0xe0) lo = 0xa0;
+      if (b === 0xed) hi = 0x9f;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      need = 3;
+      if (b === 0xf0) lo = 0x90;
+      if (b === 0xf4) hi = 0x8f;
+    } else return i;
+    for (let k = 1; k <= need; k++) {
+      const c = bytes[i + k];
+      if (c === undefined || c < (k === 1 ? lo : 0x80) || c > (k === 1 ? hi : 0xbf)) return i;
+    }
+    i += need + 1;
+  }
+  return -1;
+}
+
+/**
+ * The file's text. Invalid UTF-8 is a DataError naming the row (CSV: the data row, counted as in
+ * other messages; JSONL: the line) unless `encoding` is 'utf8-replace'.
+ */
+function readTableText(path: string, format: 'csv' | 'jsonl', encoding: TextTableOptions['encoding'] = 'utf8'): string {
+  if (encoding !== 'utf8' && encoding !== 'utf8-replace') {
+    throw new DataError(`${path}: unknown encoding ${JSON.stringify(encoding)}; expected 'utf8' (invalid bytes are an error) or 'utf8-replace' (invalid bytes read as U+FFFD).`);
+  }
+  const bytes = readFileSync(path);
+  if (encoding === 'utf8-replace') return bytes.toString('utf8');
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    // located below
+  }
+  const at = firstInvalidUtf8(bytes);
+  const lineStart = at < 0 ? 0 : bytes.lastIndexOf(0x0a, at - 1) + 1;
+  let line = 1;
+  for (let i = 0; i < lineStart; i++) if (bytes[i] === 0x0a) line++;
+  const shown = at < 0 ? '' : [...bytes.subarray(at, Math.min(at + 4, bytes.length))].map((b) => `0x${b.toString(16).toUpperCase().padStart(2, '0')}`).join(' ');
+  let where = `line ${line}`;
+  if (format === 'csv' && at >= 0) {
+    // The row is the CSV record that spans this line; records are counted on the replaced text.
+    try {
+      const parsed = parseCsv(bytes.toString('utf8'), { bom: true, info: true, skip_empty_lines: true }) as unknown as { info: { lines: number } }[];
+      const r = parsed.findIndex((p) => p.info.lines >= line);
+      if (r === 0) where = `the header (line ${line})`;
+      else if (r > 0) where = `row ${r} (ending on line ${parsed[r].info.lines})`;
+    } catch {
+      // not valid CSV either: the line is all we can name
+    }
+  }
+  throw new DataError(
+    `${path}: ${where} is not valid UTF-8` +
+      (at < 0 ? '' : `: found the bytes ${shown} at byte ${at - lineStart + 1} of line ${line} (file offset ${at})`) +
+      `; expected UTF-8 text (the file may be Latin-1 or Windows-1252). Re-save it as UTF-8 (e.g. iconv -f windows-1252 -t utf-8), ` +
+      `or pass encoding: 'utf8-replace' to read such bytes as U+FFFD.`,
+  );
 }
 
 /** label null: an unlabeled table (readTexts). */
@@ -92,6 +178,16 @@ function csvRows(path: string, content: string, columns: Columns): RawRow[] {
   }
   if (parsed.length === 0) return [];
   const header = parsed[0].record;
+  const firstIndex = new Map<string, number>();
+  header.forEach((name, i) => {
+    const before = firstIndex.get(name);
+    if (before !== undefined) {
+      throw new DataError(
+        `${path}: the header names column ${JSON.stringify(name)} twice (columns ${before + 1} and ${i + 1}); expected each column name once, since only one of the two could be read. Rename or remove one of them.`,
+      );
+    }
+    firstIndex.set(name, i);
+  });
   const index = (name: string, role: string): number => {
     const i = header.indexOf(name);
     if (i < 0) throw new DataError(missingColumnMessage(path, name, role, header, 'the header'));
