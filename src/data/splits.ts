@@ -7,6 +7,10 @@
 // validation size never moves an example into or out of test, and a smaller budget's training
 // set is a prefix of a larger one's, so budgets compare on the same test set. Parts are disjoint
 // by construction; checkDisjointSplit verifies it on ids.
+//
+// A dataset must have at least two classes: on one class every classifier scores 100% accuracy,
+// a number that means nothing. Checking here covers every dataset (text tables, image folders,
+// built-in ones), since each is split before it is trained or evaluated on.
 import { ArgumentError, DataError } from '../errors.js';
 import { compareIds } from './hash.js';
 import type { DataSplit, LabeledDataset } from './types.js';
@@ -83,6 +87,7 @@ export function splitDataset<R extends { id: string; label: number }>(dataset: L
     throw new ArgumentError(`split: trainPerClass must be a positive integer, got ${trainPerClass}`);
   }
 
+  checkClassCount(dataset);
   const byClass = groupByClass(dataset);
   const parts = { train: [] as R[], validation: [] as R[], test: [] as R[] };
   const counts = { train: [] as number[], validation: [] as number[], test: [] as number[] };
@@ -121,6 +126,20 @@ export function splitDataset<R extends { id: string; label: number }>(dataset: L
   const split: DataSplit<R> = { ...parts, seed, contentHash: dataset.contentHash, counts };
   checkDisjointSplit(split);
   return split;
+}
+
+/** At least two classes, or a DataError naming the dataset and the class it has. */
+function checkClassCount(dataset: LabeledDataset<{ id: string; label: number }>): void {
+  const classes = dataset.classNames;
+  if (classes.length >= 2) return;
+  const found =
+    classes.length === 0
+      ? `no classes (${dataset.records.length} records)`
+      : `a single class, ${JSON.stringify(classes[0])} (${dataset.records.length} records)`;
+  throw new DataError(
+    `Dataset ${dataset.name} has ${found}; expected at least two classes to train and evaluate a classifier (on one class every model scores 100% accuracy, which means nothing). ` +
+      `Check the label column or folder layout, or add examples of the other classes.`,
+  );
 }
 
 /** Records per label, every label in range and every class non-empty. */

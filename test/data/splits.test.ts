@@ -85,6 +85,16 @@ test('a class too small to split is named with its count', () => {
   assert.throws(() => splitDataset(dataset([30, 0]), { seed: 1 }), (e: unknown) => e instanceof DataError && e.message.includes('"class-1"'));
 });
 
+test('fewer than two classes is an error naming the dataset and its class', () => {
+  assert.throws(
+    () => splitDataset(dataset([40]), { seed: 1 }),
+    (e: unknown) => e instanceof DataError && /Dataset synthetic has a single class, "class-0" \(40 records\); expected at least two classes/.test(e.message),
+  );
+  assert.throws(() => splitDataset(dataset([]), { seed: 1 }), (e: unknown) => e instanceof DataError && /has no classes/.test(e.message));
+  // bad options are still reported as such first
+  assert.throws(() => splitDataset(dataset([40]), { seed: -1 }), ArgumentError);
+});
+
 test('a label budget larger than a class can give is an error naming the class and what it has', () => {
   assert.throws(
     () => splitDataset(dataset([100, 40]), { seed: 1, test: { fraction: 0.2 }, validation: { fraction: 0.1 }, trainPerClass: 50 }),
