@@ -8,8 +8,10 @@
 // enlarged by sharp would not match a PyTorch reference. The JS resampler below follows PIL's
 // algorithm step for step (horizontal pass, round to uint8, vertical pass, round, with PIL's
 // 22-bit fixed-point weights); checked pixel for pixel against Pillow 9.4 on random images. sharp
-// is only used to decode files, and is imported lazily so in-memory datasets never load libvips.
-import { readFile } from 'node:fs/promises';
+// decodes files (and shrinks very large images while decoding, see readImageFile), and is
+// imported lazily so in-memory datasets never load libvips.
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
 import { ArgumentError, DataError } from '../errors.js';
 import type { ImageRecord } from './types.js';
 
@@ -60,29 +62,157 @@ async function loadSharp(): Promise<SharpModule['default']> {
   return sharpModule;
 }
 
+// Pixel budgets and shrink-on-load. A PNG of 16000 x 16000 pixels can be a 750 kB file; decoded
+// whole it is 768 MB. So the declared size (read from the file's header, before any decoding) is
+// checked against a budget, and an image much larger than the size it will be used at is shrunk
+// by libvips while it is decoded (streamed a few rows at a time), so memory follows the target
+// size, not the file. Images up to EXACT_RESIZE_RATIO times the target keep the PIL-exact path
+// below (decoded whole, then resized in JS), so normal images give torchvision's pixels exactly.
+
+/** Default budget for images kept (or resized in JS) at full size: 100 megapixels, 300 MB as RGB bytes. */
+export const MAX_FULL_DECODE_PIXELS = 100_000_000;
+/** Default budget for images shrunk while decoding: libvips' own default limit, 16383 x 16383 pixels. */
+export const MAX_SHRINK_DECODE_PIXELS = 0x3fff * 0x3fff;
 /**
- * Decodes a PNG or JPEG file to an ImageRecord at its own size. Grey files (with or without
- * alpha) give 1 channel, everything else 3 sRGB channels; alpha is dropped, not composited, as
- * PIL's convert('RGB') does. EXIF orientation is not applied (torchvision's loader does not either).
+ * An image keeps the PIL-exact path when its shorter side is at most this many times the target
+ * size and it has at most (2 * ratio * size)^2 pixels; larger ones are shrunk while decoding.
  */
-export async function decodeImageFile(file: string, id: string = file, label = 0): Promise<ImageRecord> {
+export const EXACT_RESIZE_RATIO = 4;
+
+/** An image file whose declared size is over the pixel budget; nothing of it was decoded. */
+export class ImageTooLargeError extends DataError {
+  constructor(
+    readonly file: string,
+    readonly width: number,
+    readonly height: number,
+    readonly maxPixels: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface ImageFileOptions {
+  /** Record id (default: the file path). */
+  id?: string;
+  label?: number;
+  /** Resize(imageSize) + CenterCrop(imageSize); large images are shrunk while decoding. Default: keep the original size. */
+  imageSize?: number;
+  /**
+   * Largest declared width x height accepted; larger files are refused with an ImageTooLargeError
+   * before decoding. Default MAX_SHRINK_DECODE_PIXELS with imageSize, MAX_FULL_DECODE_PIXELS without.
+   */
+  maxPixels?: number;
+}
+
+/** A decoded image with its size as declared in the file and how it was resized. */
+export interface DecodedImageFile {
+  record: ImageRecord;
+  /** Width and height declared by the file. */
+  width: number;
+  height: number;
+  /** True when libvips shrank the image while decoding (then the pixels are close to, not exactly, torchvision's). */
+  shrunkOnLoad: boolean;
+  /** sha256 (hex) of the file's bytes, to find byte-identical copies. */
+  sha256: string;
+}
+
+/** Whether an image of this size at this target size keeps the PIL-exact path (decoded whole, resized in JS). */
+export function keepsExactResize(height: number, width: number, imageSize: number): boolean {
+  const limit = EXACT_RESIZE_RATIO * imageSize;
+  return Math.min(height, width) <= limit && height * width <= 4 * limit * limit;
+}
+
+const megapixels = (n: number): string => `${(n / 1e6).toFixed(n < 1e7 ? 2 : 1)} megapixels`;
+
+function checkPositiveInt(what: string, value: number | undefined): void {
+  if (value !== undefined && (!Number.isInteger(value) || value < 1)) throw new ArgumentError(`${what} must be a positive integer, got ${value}`);
+}
+
+/**
+ * Decodes a PNG or JPEG file, refusing it when its declared size is over the pixel budget, and
+ * with an imageSize applies torchvision's Resize + CenterCrop: exactly (PIL's bilinear, in JS) for
+ * images up to EXACT_RESIZE_RATIO times the size (see keepsExactResize), and for larger ones
+ * after libvips has shrunk them while decoding to that many times the size (torchvision's crop
+ * window only), so the whole image is never in memory; those pixels are then within a few levels
+ * of torchvision's, not equal. Grey files (with or without alpha) give 1 channel, everything else 3 sRGB channels;
+ * alpha is dropped, not composited, as PIL's convert('RGB') does. EXIF orientation is not
+ * applied (torchvision's loader does not either).
+ */
+export async function readImageFile(file: string, options: ImageFileOptions = {}): Promise<DecodedImageFile> {
+  const { imageSize, id = file, label = 0 } = options;
+  checkPositiveInt('imageSize', imageSize);
+  checkPositiveInt('maxPixels', options.maxPixels);
+  const maxPixels = options.maxPixels ?? (imageSize === undefined ? MAX_FULL_DECODE_PIXELS : MAX_SHRINK_DECODE_PIXELS);
   let bytes: Buffer;
   try {
+    // a FIFO or device named x.png would block or never end: only regular files are read
+    if (!(await stat(file)).isFile()) throw new Error('not a regular file');
+    // Read whole (memory follows the file's size, not its pixels), not by path: libvips caches
+    // loads by file name and could hand back an old image after the file is rewritten.
     bytes = await readFile(file);
   } catch (e) {
     throw new DataError(`Cannot read image file ${file}: ${(e as Error).message}. Check that the file exists and is readable.`);
   }
   const sharp = await loadSharp();
+  let width = 0;
+  let height = 0;
+  let grey = false;
   try {
-    const meta = await sharp(bytes).metadata();
-    const colourChannels = (meta.channels ?? 3) - (meta.hasAlpha ? 1 : 0);
-    const pipeline = sharp(bytes).removeAlpha().toColourspace(colourChannels === 1 ? 'b-w' : 'srgb');
-    const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
-    if (info.channels !== 1 && info.channels !== 3) throw new Error(`decoded to ${info.channels} channels`);
-    return { id, label, height: info.height, width: info.width, channels: info.channels, pixels: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+    const meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+    width = meta.width ?? 0;
+    height = meta.height ?? 0;
+    if (width < 1 || height < 1) throw new Error('no image size in its header');
+    grey = (meta.channels ?? 3) - (meta.hasAlpha ? 1 : 0) === 1;
   } catch (e) {
     throw new DataError(`Cannot decode image file ${file}: ${oneLine((e as Error).message)}. Expected a readable PNG or JPEG; replace or remove the file.`);
   }
+  if (width * height > maxPixels) {
+    const fix =
+      imageSize === undefined
+        ? 'give a target image size (imageSize) so large images are shrunk while decoding, '
+        : '';
+    throw new ImageTooLargeError(
+      file,
+      width,
+      height,
+      maxPixels,
+      `Image file ${file} is ${width} x ${height} pixels (${megapixels(width * height)}), over the budget of ${megapixels(maxPixels)} ` +
+        `for images ${imageSize === undefined ? 'kept at full size' : 'shrunk while decoding'}. ` +
+        `Shrink the file (e.g. to at most ${Math.floor(Math.sqrt(maxPixels))} x ${Math.floor(Math.sqrt(maxPixels))} pixels), remove it, ${fix}or raise maxPixels if the file is trusted.`,
+    );
+  }
+  const shrink = imageSize !== undefined && !keepsExactResize(height, width, imageSize);
+  let decoded: ImageRecord;
+  try {
+    let pipeline = sharp(bytes, { limitInputPixels: maxPixels, sequentialRead: true });
+    if (shrink) {
+      // libvips resizes to `ratio` times torchvision's Resize(size) geometry and crops `ratio` times
+      // its CenterCrop window, so the exact step below (ratio * size -> size, no crop) reads the
+      // same part of the image at the same scale per axis as torchvision does.
+      const r = EXACT_RESIZE_RATIO;
+      const geometry = resizedSize(height, width, imageSize);
+      const { top, left } = centerCropOffset(geometry.height, geometry.width, imageSize);
+      pipeline = pipeline
+        .resize({ width: r * geometry.width, height: r * geometry.height, fit: 'fill', kernel: 'linear' })
+        .extract({ left: r * left, top: r * top, width: r * imageSize, height: r * imageSize });
+    }
+    const { data, info } = await pipeline.removeAlpha().toColourspace(grey ? 'b-w' : 'srgb').raw().toBuffer({ resolveWithObject: true });
+    if (info.channels !== 1 && info.channels !== 3) throw new Error(`decoded to ${info.channels} channels`);
+    decoded = { id, label, height: info.height, width: info.width, channels: info.channels, pixels: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+  } catch (e) {
+    throw new DataError(`Cannot decode image file ${file}: ${oneLine((e as Error).message)}. Expected a readable PNG or JPEG; replace or remove the file.`);
+  }
+  const record = imageSize === undefined ? decoded : resizeAndCenterCrop(decoded, imageSize);
+  return { record, width, height, shrunkOnLoad: shrink, sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
+/**
+ * Decodes a PNG or JPEG file to an ImageRecord at its own size, refusing files over maxPixels
+ * (default MAX_FULL_DECODE_PIXELS) with an ImageTooLargeError. See readImageFile.
+ */
+export async function decodeImageFile(file: string, id: string = file, label = 0, maxPixels?: number): Promise<ImageRecord> {
+  return (await readImageFile(file, { id, label, maxPixels })).record;
 }
 
 /** libvips repeats its warnings over several lines: keep each distinct line once, on one line. */
@@ -251,8 +381,7 @@ export function checkRecord(record: ImageRecord): void {
   }
 }
 
-/** Decodes a file and applies Resize(size) + CenterCrop(size) when a size is given. */
-export async function loadImageFile(file: string, options: { id?: string; label?: number; imageSize?: number } = {}): Promise<ImageRecord> {
-  const record = await decodeImageFile(file, options.id ?? file, options.label ?? 0);
-  return options.imageSize === undefined ? record : resizeAndCenterCrop(record, options.imageSize);
+/** Decodes a file and applies Resize(size) + CenterCrop(size) when a size is given (see readImageFile). */
+export async function loadImageFile(file: string, options: ImageFileOptions = {}): Promise<ImageRecord> {
+  return (await readImageFile(file, options)).record;
 }

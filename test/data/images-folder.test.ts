@@ -43,6 +43,7 @@ test('records: ids relative to root in sorted(os.walk) order, labels by class po
   assert.ok(Math.abs(levels[1] - 20) <= 2 && Math.abs(levels[3] - 30) <= 2, `JPEG levels ${levels[1]}, ${levels[3]}`);
   assert.ok(ds.records.every((r) => r.height === 3 && r.width === 3 && r.channels === 1));
   assert.match(ds.contentHash, /^[0-9a-f]{64}$/);
+  assert.deepEqual(ds.report, { entriesRead: 7, skipped: 0, skippedDetails: [], notes: [] }, 'a clean folder: nothing skipped, nothing to note');
 });
 
 test('imageSize resizes while loading; the hash is the same at any concurrency', async () => {

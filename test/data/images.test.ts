@@ -3,8 +3,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DataError, ArgumentError } from '../../src/errors.js';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import {
   decodeImageFile,
+  readImageFile,
+  keepsExactResize,
   loadImageFile,
   resizeAndCenterCrop,
   resizedSize,
@@ -122,6 +126,25 @@ test('Resize + CenterCrop matches Pillow pixel for pixel (resize_oracle.json, ma
 test('loadImageFile decodes and resizes in one call', async () => {
   const r = await loadImageFile(image('rgb_6x4.png'), { id: 'x', label: 3, imageSize: 2 });
   assert.deepEqual([r.id, r.label, r.height, r.width, r.channels], ['x', 3, 2, 2, 3]);
+});
+
+test('readImageFile: declared size, file hash, and the exact path for images up to 4 times the size', async () => {
+  const r = await readImageFile(image('rgb_6x4.png'), { id: 'x', label: 1, imageSize: 2 });
+  assert.deepEqual([r.width, r.height, r.shrunkOnLoad], [6, 4, false]);
+  assert.equal(r.sha256, createHash('sha256').update(readFileSync(image('rgb_6x4.png'))).digest('hex'));
+  assert.deepEqual(r.record, await loadImageFile(image('rgb_6x4.png'), { id: 'x', label: 1, imageSize: 2 }));
+  assert.deepEqual(r.record, resizeAndCenterCrop(await decodeImageFile(image('rgb_6x4.png'), 'x', 1), 2), 'exact: decoded whole, resized in JS');
+  // shorter side up to 4 x size and at most (8 x size)^2 pixels
+  assert.equal(keepsExactResize(128, 128, 32), true);
+  assert.equal(keepsExactResize(129, 129, 32), false);
+  assert.equal(keepsExactResize(100, 600, 32), true);
+  assert.equal(keepsExactResize(100, 700, 32), false);
+  assert.equal(keepsExactResize(28, 28, 224), true);
+  await assert.rejects(readImageFile(image('rgb_6x4.png'), { maxPixels: 0 }), ArgumentError);
+});
+
+test('a folder or other non-regular file given as an image is a DataError, never read', async () => {
+  await assert.rejects(decodeImageFile(image('')), (e: unknown) => e instanceof DataError && /Cannot read image file .*not a regular file/.test(e.message));
 });
 
 test('records whose bytes do not match their shape are rejected by name', () => {
