@@ -1,8 +1,8 @@
 // adaptlab's command-line entry: finds the command, parses its options from its table, runs it,
 // and turns every adaptlab error into a clear message and a non-zero exit code.
 import { AdaptlabError, UsageError } from '../errors.js';
-import type { CommandSpec } from './options.js';
-import { helpText, parseArgs } from './parse.js';
+import { cliVersion, type CommandSpec } from './options.js';
+import { didYouMean, helpText, kebab, parseArgs } from './parse.js';
 import { COMMANDS } from './commands/index.js';
 
 function usage(): string {
@@ -13,22 +13,54 @@ function usage(): string {
     'Usage: adaptlab <command> [options]   (adaptlab <command> --help for its options)',
     '',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
+    '',
+    `  ${'-h, --help'.padEnd(width + 8)}show this help`,
+    `  ${'-V, --version'.padEnd(width + 8)}print adaptlab's version`,
   ].join('\n');
+}
+
+const HELP = ['--help', '-h', 'help'];
+const VERSION = ['--version', '-V'];
+
+/** An option before any command: say which command takes it, or what was probably meant. */
+function optionFirst(arg: string): UsageError {
+  const flag = arg.replace(/^-+/, '').split('=')[0];
+  const owners = COMMANDS.filter((c) => Object.keys(c.options).some((name) => kebab(name) === flag));
+  if (owners.length > 0) {
+    const names = owners.map((c) => c.name);
+    const which = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+    return new UsageError(`options come after the command; --${flag} is an option of ${which} (e.g. adaptlab ${names[0]} --${flag} ...)`);
+  }
+  const hint = didYouMean(arg, [...HELP.slice(0, 1), ...VERSION.slice(0, 1)]);
+  return new UsageError(`unknown option ${arg}${hint || `; expected a command first (${COMMANDS.map((c) => c.name).join(', ')}), or --help, or --version`}`);
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === 'help') {
+  if (name === undefined || HELP.includes(name)) {
+    // "adaptlab help lab" is "adaptlab lab --help".
+    if (name === 'help' && rest.length > 0) return main([rest[0], '--help']);
     console.log(usage());
     return name === undefined ? 2 : 0;
   }
+  if (VERSION.includes(name)) {
+    console.log(cliVersion());
+    return 0;
+  }
+  if (name.startsWith('-')) throw optionFirst(name);
   const command: CommandSpec | undefined = COMMANDS.find((c) => c.name === name);
   if (command === undefined) {
-    throw new UsageError(`unknown command "${name}". Commands: ${COMMANDS.map((c) => c.name).join(', ')}`);
+    const names = COMMANDS.map((c) => c.name);
+    const hint = didYouMean(name, names);
+    throw new UsageError(`unknown command "${name}"${hint || `. Commands: ${names.join(', ')}`}`);
   }
   const args = parseArgs(command, rest);
   if (args.options.help) {
     console.log(helpText(command));
+    return 0;
+  }
+  if (args.options.version) {
+    console.log(cliVersion());
     return 0;
   }
   const threads = args.options.threads;

@@ -1,5 +1,6 @@
 // The CLI's vocabulary: each command declares its options once, as data. The parser, the help
-// text and the "unknown option" errors all come from these tables.
+// text and the "unknown option" errors (with their did-you-mean suggestions) all come from these tables.
+import { readFileSync } from 'node:fs';
 
 export type OptionType = 'string' | 'number' | 'integer' | 'boolean' | 'list';
 
@@ -8,9 +9,15 @@ export interface OptionSpec {
   description: string;
   /** Shown in help; applied when the option is absent. */
   default?: string | number | boolean | string[];
-  /** Allowed values for string options. */
+  /** Allowed values for string options, and for every item of a list option. */
   choices?: readonly string[];
   required?: boolean;
+  /** A one-letter alias: `-h` for `--help`. */
+  short?: string;
+  /** The value's placeholder in help (default: the type, or a,b,... for lists). */
+  placeholder?: string;
+  /** What one value of a list with choices is called in errors: "unknown strategy lora". */
+  item?: string;
 }
 
 export type OptionTable = Record<string, OptionSpec>;
@@ -28,6 +35,13 @@ export interface CommandSpec {
 }
 
 export const COMMON_OPTIONS: OptionTable = {
-  help: { type: 'boolean', description: 'show this help' },
+  help: { type: 'boolean', description: 'show this help', short: 'h' },
+  version: { type: 'boolean', description: "print adaptlab's version", short: 'V' },
   threads: { type: 'integer', description: 'engine threads (libtorch and OpenBLAS); default: all cores' },
 };
+
+/** adaptlab's version, from package.json (compiled files live in <root>/dist/src/cli). */
+export function cliVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+}

@@ -108,7 +108,7 @@ test('bad lab requests are usage errors with exit code 2', async () => {
 
 test('kill -9 in the middle of a lab: no file is corrupted, and a re-run reuses finished trials', async () => {
   const out = join(work, 'killed-run');
-  const args = [join(repoRoot, 'dist/src/cli/bin.js'), 'lab', '--modality', 'vision', '--data', images, '--backbone', resnetFile, '--arch', 'resnet20', '--quick', '--epochs', '4', '--seeds', '3', '--folds', '1', '--schedule', 'grid', '--out', out];
+  const args = [join(repoRoot, 'dist/src/cli/bin.js'), 'lab', '--modality', 'vision', '--data', images, '--backbone', resnetFile, '--arch', 'resnet20', '--quick', '--epochs', '4', '--seeds', '0,1,2', '--folds', '1', '--schedule', 'grid', '--out', out];
   const trialsDir = join(out, 'trials', 'vision');
   const child = spawn(process.execPath, args, { stdio: 'ignore' });
   // Wait for the second finished trial, then kill without warning.

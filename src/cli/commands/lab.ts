@@ -1,24 +1,43 @@
 // `adaptlab lab`: every adaptation depth on the same data and budget, over several seeds, for
 // one or both modalities; writes the run directory and prints each modality's recommendation.
+// `--config` replays a run folder's config.json instead of reading the settings from flags.
+import { readFileSync } from 'node:fs';
 import { UsageError } from '../../errors.js';
 import { STRATEGY_NAMES, type Modality, type StrategyName } from '../../adapt/types.js';
 import { DEFAULT_LAB_OPTIONS, type LabOptions } from '../../lab/options.js';
 import { checkLabOptions, MAX_SEEDS } from '../../lab/check-options.js';
-import type { CommandSpec, ParsedOptions } from '../options.js';
-import { kebab } from '../parse.js';
+import { cliVersion, type CommandSpec, type ParsedOptions } from '../options.js';
+import { didYouMean, givenOptions, kebab } from '../parse.js';
 import { LabProgress } from '../lab-progress.js';
 
-function seedsFrom(raw: string[] | undefined): number[] {
-  if (raw === undefined) return DEFAULT_LAB_OPTIONS.seeds;
-  // "--seeds 5" means five seeds 0..4; "--seeds 3,7,11" lists them.
-  const nums = raw.map(Number);
-  if (nums.some((n) => !Number.isInteger(n) || n < 0)) throw new UsageError(`--seeds expects a count or a list of non-negative integers, got ${raw.join(',')}`);
-  if (nums.length === 1 && nums[0] > MAX_SEEDS) {
-    throw new UsageError(`--seeds ${raw[0]} asks for more than ${MAX_SEEDS} seeds; give a count up to ${MAX_SEEDS} (a race adds seeds only where a comparison is open) or list the seeds, e.g. --seeds 0,1,2`);
+const MIN_SEEDS = 2;
+const SEEDS_EXAMPLE = DEFAULT_LAB_OPTIONS.seeds.join(',');
+
+/** "--seeds 3,7,11" lists the seeds; "--num-seeds 5" means 0..4; neither: 0,1,2. */
+function seedsFrom(listed: string[] | undefined, count: number | undefined): number[] {
+  if (listed !== undefined && count !== undefined) {
+    throw new UsageError(`--seeds and --num-seeds both name the seeds; give one of them: --seeds ${SEEDS_EXAMPLE} lists the seeds, --num-seeds ${DEFAULT_LAB_OPTIONS.seeds.length} means seeds 0..${DEFAULT_LAB_OPTIONS.seeds.length - 1}`);
   }
-  const seeds = nums.length === 1 ? Array.from({ length: nums[0] }, (_, i) => i) : nums;
-  if (seeds.length < 2) throw new UsageError('--seeds: at least 2 seeds are needed for a spread and a confidence interval (default 3)');
-  if (new Set(seeds).size !== seeds.length) throw new UsageError(`--seeds lists a seed twice: ${raw.join(',')}`);
+  if (count !== undefined) {
+    if (count < MIN_SEEDS) throw new UsageError(`--num-seeds must be at least ${MIN_SEEDS} seeds (a spread and a confidence interval need two); got ${count}`);
+    if (count > MAX_SEEDS) {
+      throw new UsageError(`--num-seeds ${count} asks for more than ${MAX_SEEDS} seeds; give at most ${MAX_SEEDS} (a race adds seeds only where a comparison is open)`);
+    }
+    return Array.from({ length: count }, (_, i) => i);
+  }
+  if (listed === undefined) return [...DEFAULT_LAB_OPTIONS.seeds];
+  if (listed.length < MIN_SEEDS) {
+    const n = Number(listed[0]);
+    if (listed.length === 1 && Number.isInteger(n) && n >= MIN_SEEDS) {
+      throw new UsageError(`--seeds lists seeds (at least ${MIN_SEEDS}, e.g. ${SEEDS_EXAMPLE}); for ${n} seeds use --num-seeds ${n}`);
+    }
+    throw new UsageError(`--seeds lists seeds: at least ${MIN_SEEDS} seeds are needed for a spread and a confidence interval, e.g. --seeds ${SEEDS_EXAMPLE}; got only ${listed.join(',') || 'none'}`);
+  }
+  const seeds = listed.map(Number);
+  if (seeds.some((n) => !Number.isInteger(n) || n < 0)) {
+    throw new UsageError(`--seeds lists seeds as non-negative integers separated by commas, e.g. ${SEEDS_EXAMPLE} (--num-seeds N for 0..N-1); got ${listed.join(',')}`);
+  }
+  if (new Set(seeds).size !== seeds.length) throw new UsageError(`--seeds lists a seed twice: ${listed.join(',')}`);
   return seeds;
 }
 
@@ -50,8 +69,124 @@ export function budgetFrom(raw: string): { seconds: number } | { flops: number }
   return unit.startsWith('flop') ? { flops: amount } : { seconds: amount * SECONDS_PER[unit] };
 }
 
+/**
+ * Every LabOptions field, as a config file names it. `satisfies` makes this list complete: a new
+ * LabOptions field does not compile until it is added here (and given a flag, or not).
+ */
+const LAB_FIELDS = {
+  modalities: 'list',
+  strategies: 'list',
+  seeds: 'list',
+  folds: 'number or auto',
+  validationFraction: 'number',
+  testFraction: 'number',
+  schedule: 'string',
+  budget: 'object',
+  saveModels: 'string',
+  force: 'boolean',
+  epochs: 'number',
+  partialK: 'number',
+  headLr: 'number',
+  backboneLr: 'number',
+  probeLr: 'number',
+  margin: 'number',
+  data: 'string',
+  textColumn: 'string',
+  labelColumn: 'string',
+  backbone: 'string',
+  arch: 'string',
+  imageSize: 'number',
+  labelBudget: 'number',
+  splitSeed: 'number',
+  out: 'string',
+  quick: 'boolean',
+} as const satisfies Record<keyof LabOptions, string>;
+
+/** What may go with --config: where the replay goes, and how the machine runs it; never a setting. */
+const WITH_CONFIG = new Set(['config', 'out', 'force', 'threads', 'help', 'version']);
+
+/** Options the command line gave: known to parseArgs; for a hand-made object, those not at their default. */
+function givenIn(o: ParsedOptions): ReadonlySet<string> {
+  const given = givenOptions(o);
+  if (given !== undefined) return given;
+  const table = labCommand.options;
+  return new Set(Object.keys(o).filter((k) => o[k] !== undefined && JSON.stringify(o[k]) !== JSON.stringify(table[k]?.default)));
+}
+
+/** A run folder's config.json (or a file like it) as LabOptions fields, checked field by field. */
+function readRunConfig(path: string): { fields: Record<string, unknown>; version: string | undefined } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(`--config ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder; give its config.json' : `cannot read it (${(e as Error).message})`}. It takes a run folder's config.json, e.g. --config runs/lab/config.json`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`--config ${path} is not JSON (${(e as Error).message}); it takes a run folder's config.json, e.g. --config runs/lab/config.json`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new UsageError(`--config ${path} must hold one JSON object of lab settings (a run folder's config.json); found ${Array.isArray(raw) ? 'an array' : JSON.stringify(raw)}`);
+  }
+  const { adaptlabVersion: version, ...fields } = raw as Record<string, unknown>;
+  const known = Object.keys(LAB_FIELDS);
+  for (const [key, value] of Object.entries(fields)) {
+    if (key === 'force') throw new UsageError(`--config ${path}: "force" is not a setting of a run; leave it out of the file and add --force to the command line`);
+    if (!known.includes(key)) {
+      throw new UsageError(`--config ${path}: unknown field "${key}"${didYouMean(key, known, (k) => `"${k}"`) || `; the fields are ${known.filter((k) => k !== 'force').join(', ')}`}`);
+    }
+    const kind = LAB_FIELDS[key as keyof typeof LAB_FIELDS];
+    // Numbers, lists and the budget are checked with their ranges by checkLabOptions; strings and switches here.
+    if ((kind === 'string' || kind === 'boolean') && value !== undefined && typeof value !== kind) {
+      throw new UsageError(`--config ${path}: "${key}" must be a ${kind}; got ${JSON.stringify(value)}`);
+    }
+  }
+  if (version !== undefined && typeof version !== 'string') throw new UsageError(`--config ${path}: "adaptlabVersion" must be a string; got ${JSON.stringify(version)}`);
+  return { fields, version };
+}
+
+/**
+ * `--config run.json`: the settings of the file, exactly (fields it leaves out take the library's
+ * defaults); only --out (where the replay goes; default: the file's out) and --force may go with it.
+ */
+function labRequestFromConfig(o: ParsedOptions): { options: LabOptions; notes: string[] } {
+  const path = o.config as string;
+  const given = givenIn(o);
+  const others = [...given].filter((name) => !WITH_CONFIG.has(name)).map((name) => `--${kebab(name)}`);
+  if (others.length > 0) {
+    throw new UsageError(
+      `--config replays the settings of ${path} exactly; ${others.join(', ')} would change them. ` +
+        `Leave ${others.length > 1 ? 'them' : 'it'} out (only --out, --force and --threads go with --config), or edit a copy of the file ` +
+        '(its fields are the library\'s LabOptions: margin as a fraction, 0.01 = 1 point; budget as {"seconds": 900} or {"flops": 2e15}).',
+    );
+  }
+  const { fields, version } = readRunConfig(path);
+  // The file's own order, so that the replay's config.json reads the same; missing fields at the end.
+  const options = { ...fields } as Record<string, unknown>;
+  for (const [key, value] of Object.entries(DEFAULT_LAB_OPTIONS)) if (!(key in options)) options[key] = value;
+  if (given.has('out')) options.out = o.out;
+  if (o.force === true) options.force = true;
+  checkLabOptions(options as unknown as LabOptions);
+  const current = cliVersion();
+  const notes = version !== undefined && version !== current ? [`${path} was written by adaptlab ${version}; this is ${current}: the same settings, but results may differ`] : [];
+  return { options: options as unknown as LabOptions, notes };
+}
+
 /** The lab options of a parsed `adaptlab lab` command line, every one checked before anything loads. */
 export function labOptionsFrom(o: ParsedOptions): LabOptions {
+  return labRequest(o).options;
+}
+
+/** The lab options and anything worth saying about them (a config file from another version). */
+export function labRequest(o: ParsedOptions): { options: LabOptions; notes: string[] } {
+  if (o.config !== undefined) return labRequestFromConfig(o);
+  return { options: labOptionsFromFlags(o), notes: [] };
+}
+
+function labOptionsFromFlags(o: ParsedOptions): LabOptions {
   const modality = o.modality as string;
   const modalities: Modality[] = modality === 'both' ? ['vision', 'text'] : [modality as Modality];
   for (const name of ['headLr', 'backboneLr', 'probeLr'] as const) {
@@ -71,7 +206,7 @@ export function labOptionsFrom(o: ParsedOptions): LabOptions {
     ...DEFAULT_LAB_OPTIONS,
     modalities,
     strategies,
-    seeds: seedsFrom(o.seeds as string[] | undefined),
+    seeds: seedsFrom(o.seeds as string[] | undefined, o.numSeeds as number | undefined),
     folds: foldsFrom((o.folds as string | undefined) ?? String(DEFAULT_LAB_OPTIONS.folds)),
     validationFraction: o.validationFraction as number | undefined,
     testFraction: o.testFraction as number | undefined,
@@ -105,8 +240,13 @@ export const labCommand: CommandSpec = {
   summary: 'train scratch, frozen, partial_unfreeze and full_finetune over seeds and recommend the cheapest acceptable depth',
   options: {
     modality: { type: 'string', description: 'which modality to run', choices: ['vision', 'text', 'both'], default: 'both' },
-    strategies: { type: 'list', description: `strategies to compare (${STRATEGY_NAMES.join(', ')})`, default: [...STRATEGY_NAMES] },
-    seeds: { type: 'list', description: 'the most seeds a strategy may use: a count (e.g. 3 = seeds 0,1,2) or a list (e.g. 0,1,2); a race starts with the first two and adds more only where a comparison is open, a grid runs them all', default: ['3'] },
+    strategies: { type: 'list', description: 'strategies to compare', choices: STRATEGY_NAMES, item: 'strategy', default: [...STRATEGY_NAMES] },
+    seeds: {
+      type: 'list',
+      placeholder: 'seed,seed,...',
+      description: `the seeds a strategy may use, at least ${MIN_SEEDS} (default: ${SEEDS_EXAMPLE}); a race starts with the first two and adds more only where a comparison is open, a grid runs them all`,
+    },
+    numSeeds: { type: 'integer', placeholder: 'N', description: `seeds 0..N-1 instead of a list, N >= ${MIN_SEEDS} (--num-seeds 5 = --seeds 0,1,2,3,4); not with --seeds` },
     folds: { type: 'string', description: 'cross-validation folds over the labelled non-test data: auto = 5 folds when one validation split would be coarser than the margin, 1 = one validation split, k >= 2 = k folds', default: 'auto' },
     validationFraction: { type: 'number', description: 'fraction of each class held out for validation when one validation split is used (default: 0.1 vision, 0.2 text, capped per class)' },
     testFraction: { type: 'number', description: 'fraction of each class held out for the final test (default: 0.3, capped per class)' },
@@ -117,7 +257,7 @@ export const labCommand: CommandSpec = {
       choices: ['recommended', 'all', 'none'],
       default: 'recommended',
     },
-    budget: { type: 'string', description: 'a race starts no new round once training has used this much: seconds of training wall time (90s, 15m, 1h) or training FLOPs (2e15flop); default: only --seeds limits it' },
+    budget: { type: 'string', description: 'a race starts no new round once training has used this much: seconds of training wall time (90s, 15m, 1h) or training FLOPs (2e15flop); default: only the seeds limit it' },
     epochs: { type: 'integer', description: 'epochs per trial (default: 8; 2 with --quick)' },
     partialK: { type: 'integer', description: 'backbone groups partial_unfreeze trains besides the head (default: 1 for vision, the last stage; 2 for text, the last encoder layer and the pooler)' },
     headLr: { type: 'number', description: 'learning rate of the new head in partial_unfreeze and full_finetune, and of every group in scratch (default: 1e-2 vision, 2e-3 text)' },
@@ -135,16 +275,24 @@ export const labCommand: CommandSpec = {
     out: { type: 'string', description: 'run directory (re-running with the same one reuses finished trials)', default: 'runs/lab' },
     quick: { type: 'boolean', description: 'a reduced run (small splits, 2 epochs) for tests and first looks' },
     force: { type: 'boolean', description: 'replace a run with other settings in --out (its results are removed first); without it such a folder is refused' },
+    config: {
+      type: 'string',
+      placeholder: 'config.json',
+      description: "run with exactly the settings of a run folder's config.json (library fields: margin as a fraction); no other flags except --out (default: the file's out), --force and --threads",
+    },
   },
   examples: [
     'adaptlab lab',
     'adaptlab lab --modality vision --quick --out runs/first-look',
-    'adaptlab lab --modality text --data reviews.csv --strategies frozen,full_finetune --seeds 5',
-    'adaptlab lab --modality vision --seeds 10 --budget 15m',
+    'adaptlab lab --modality text --data reviews.csv --strategies frozen,full_finetune --num-seeds 5',
+    'adaptlab lab --modality vision --num-seeds 10 --budget 15m',
+    'adaptlab lab --modality vision --seeds 7,11,13',
+    'adaptlab lab --config runs/lab/config.json --out runs/lab-again      # the same run again',
     'adaptlab lab --modality vision --backbone resnet18.safetensors --arch resnet18 --data photos/ --image-size 64',
   ],
   async run({ options }) {
-    const labOptions = labOptionsFrom(options);
+    const { options: labOptions, notes } = labRequest(options);
+    for (const note of notes) console.error(`adaptlab lab: note: ${note}`);
     const { runLab } = await import('../../lab/run-lab.js');
     const progress = new LabProgress();
     const result = await runLab(labOptions, progress.events());

@@ -28,7 +28,7 @@ const DEFAULT_OUT = 'runs/resnet-bert-and-finetuning';
 const workflow: CommandSpec = {
   ...labCommand,
   options: { ...labCommand.options, out: { ...labCommand.options.out, default: DEFAULT_OUT } },
-  examples: ['pretrained-transfer-workflow --quick', 'pretrained-transfer-workflow --modality vision --seeds 5 --out runs/vision'],
+  examples: ['pretrained-transfer-workflow --quick', 'pretrained-transfer-workflow --modality vision --num-seeds 5 --out runs/vision'],
 };
 
 function pct(x: number): string {
