@@ -34,8 +34,16 @@ export interface StrategySpec {
 }
 
 export interface StrategyOptions {
+  /** Learning rate of a new head trained together with backbone groups. Default 1e-3. */
   headLr?: number;
+  /**
+   * Learning rate of a linear probe: a head trained alone on fixed, standardised features
+   * (`frozen`). Default: headLr.
+   */
+  probeLr?: number;
+  /** Learning rate of trainable backbone groups. Default headLr / 10. */
   backboneLr?: number;
+  /** Layer-wise decay in (0, 1] for the strategies that train several backbone groups; null = none. */
   layerDecay?: number | null;
   partialK?: number;
   weightDecay?: number;
@@ -48,12 +56,14 @@ export interface StrategyOptions {
  */
 export function defineStrategy(name: StrategyName, o: StrategyOptions = {}): StrategySpec {
   const headLr = o.headLr ?? 1e-3;
+  const probeLr = o.probeLr ?? headLr;
   const backboneLr = o.backboneLr ?? headLr / 10;
   const weightDecay = o.weightDecay ?? 0.01;
   const check = (what: string, v: number): void => {
     if (!(v > 0 && Number.isFinite(v))) throw new ConfigError(`strategy ${name}: ${what} must be a positive number, got ${v}`);
   };
   check('head learning rate', headLr);
+  check('probe learning rate', probeLr);
   check('backbone learning rate', backboneLr);
   if (o.layerDecay != null && !(o.layerDecay > 0 && o.layerDecay <= 1)) {
     throw new ConfigError(`strategy ${name}: layer decay must be in (0, 1], got ${o.layerDecay}`);
@@ -75,7 +85,7 @@ export function defineStrategy(name: StrategyName, o: StrategyOptions = {}): Str
         name,
         init: 'pretrained',
         trainable: { kind: 'head' },
-        lr: { head: headLr, backbone: null, layerDecay: null },
+        lr: { head: probeLr, backbone: null, layerDecay: null },
         weightDecay,
         batchNorm: o.batchNorm ?? 'frozen',
         description: 'pretrained backbone fixed (BatchNorm in inference mode), only the new head trains: a linear probe on standardised features',

@@ -139,6 +139,15 @@ export function checkLabOptions(o: LabOptions): void {
     const lr = o[field];
     if (lr !== undefined && !isFinitePositive(lr)) fail(field, flag, 'a learning rate, a finite number > 0', lr, 'Use e.g. 1e-3, or leave it unset for the measured default.');
   }
+  if (o.layerDecay !== undefined && !(typeof o.layerDecay === 'number' && o.layerDecay > 0 && o.layerDecay <= 1)) {
+    fail(
+      'layerDecay',
+      'layer-decay',
+      'a factor in (0, 1]',
+      o.layerDecay,
+      'Each trainable backbone group one step further below the head learns at the rate of the group above times this factor (1 = no decay); use e.g. 0.8, or leave it unset.',
+    );
+  }
 
   // splits
   for (const [field, flag] of [['validationFraction', 'validation-fraction'], ['testFraction', 'test-fraction']] as const) {

@@ -1,6 +1,6 @@
 // What a lab run is asked to do, with the defaults of each modality. The same names appear as
 // CLI flags (`--strategies`, `--seeds`, `--epochs`, `--partial-k`, `--head-lr`, `--backbone-lr`,
-// `--probe-lr`, `--margin`) and in reports.
+// `--probe-lr`, `--layer-decay`, `--margin`) and in reports.
 import type { Modality, StrategyName } from '../adapt/types.js';
 import { STRATEGY_NAMES } from '../adapt/types.js';
 
@@ -40,6 +40,12 @@ export interface LabOptions {
   headLr?: number;
   backboneLr?: number;
   probeLr?: number;
+  /**
+   * Layer-wise learning-rate decay in (0, 1] for strategies that train several backbone groups
+   * (partial_unfreeze, full_finetune): the trainable group at distance d below the head learns at
+   * backboneLr * layerDecay^(d-1). undefined = the same backbone rate for every group (1).
+   */
+  layerDecay?: number;
   /** Non-inferiority margin as a fraction of accuracy (0.01 = 1 point). */
   margin: number;
   /** Custom target data: an image folder (vision) or a CSV/JSONL table (text). */

@@ -165,8 +165,16 @@ async function runModality(
   let decision: Decision | null = null;
   let savedModel: ModalitySummary['savedModel'] = { none: 'the lab did not finish' };
 
+  // The plan's rates; each strategy's definition says which it uses (the probe's for a linear probe).
   const strategyOf = (name: StrategyName): StrategySpec =>
-    defineStrategy(name, { headLr: name === 'frozen' ? plan.probeLr : plan.headLr, backboneLr: plan.backboneLr, partialK: plan.partialK, weightDecay: plan.weightDecay });
+    defineStrategy(name, {
+      headLr: plan.headLr,
+      probeLr: plan.probeLr,
+      backboneLr: plan.backboneLr,
+      layerDecay: options.layerDecay ?? null,
+      partialK: plan.partialK,
+      weightDecay: plan.weightDecay,
+    });
   const printOf = (name: StrategyName, seed: number, f: number): string =>
     fingerprint({ data: target.dataset.contentHash, split: target.split, folds: allocation.folds, fold: f, backbone: backbone.key, strategy: strategyOf(name), seed, plan });
   const foldOf = (f: number): { index: number; of: number } | undefined => (allocation.folds > 1 ? { index: f, of: allocation.folds } : undefined);
