@@ -78,7 +78,7 @@ function formatFromExtension(path: string): 'csv' | 'jsonl' {
   const ext = extname(path).toLowerCase();
   if (ext === '.csv') return 'csv';
   if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
-  throw new DataError(`${path}: cannot tell the format from the extension "${ext}"; expected .csv, .jsonl or .ndjson, or pass format: 'csv' | 'jsonl'.`);
+  throw new DataError(`${path}: cannot tell the format from the extension "${ext}"; expected .csv, .jsonl or .ndjson: rename the file (or pass format: 'csv' | 'jsonl' in the library).`);
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -153,7 +153,7 @@ function readTableText(path: string, format: 'csv' | 'jsonl', encoding: TextTabl
     `${path}: ${where} is not valid UTF-8` +
       (at < 0 ? '' : `: found the bytes ${shown} at byte ${at - lineStart + 1} of line ${line} (file offset ${at})`) +
       `; expected UTF-8 text (the file may be Latin-1 or Windows-1252). Re-save it as UTF-8 (e.g. iconv -f windows-1252 -t utf-8), ` +
-      `or pass encoding: 'utf8-replace' to read such bytes as U+FFFD.`,
+      `or read such bytes as U+FFFD (--encoding utf8-replace; encoding: 'utf8-replace' in the library).`,
   );
 }
 
@@ -165,7 +165,7 @@ function missingColumnMessage(path: string, column: string, role: string, found:
   return (
     `${path}: ${where} has no ${role} column "${column}"; columns found: ${found.map((c) => JSON.stringify(c)).join(', ') || '(none)'}. ` +
     (near !== undefined ? `Did you mean ${JSON.stringify(near)}? ` : '') +
-    `Pass ${role}Column to name the right one.`
+    `Name the right one with --${role}-column (${role}Column in the library).`
   );
 }
 

@@ -101,7 +101,7 @@ export function checkLabOptions(o: LabOptions): void {
 
   // seeds
   if (!Array.isArray(o.seeds) || o.seeds.length < 2) {
-    fail('seeds', 'seeds', 'a list of at least 2 seeds (a spread and a confidence interval need two)', o.seeds, 'Give 2 or more, e.g. [0, 1, 2] (--seeds 3).');
+    fail('seeds', 'seeds', 'a list of at least 2 seeds (a spread and a confidence interval need two)', o.seeds, 'Give 2 or more, e.g. [0, 1, 2] (--seeds 0,1,2 or --num-seeds 3).');
   }
   if (o.seeds.length > MAX_SEEDS) {
     fail('seeds', 'seeds', `at most ${MAX_SEEDS} seeds`, `${o.seeds.length} seeds`, `A race adds seeds only where a comparison is open; ${MAX_SEEDS} is far beyond what settles one.`);
@@ -171,6 +171,10 @@ export function checkLabOptions(o: LabOptions): void {
   // schedule and budget
   if (!(SCHEDULES as readonly unknown[]).includes(o.schedule)) {
     fail('schedule', 'schedule', `one of ${SCHEDULES.map((s) => `'${s}'`).join(', ')}`, o.schedule, "'race' stops strategies shown out and adds seeds to open comparisons; 'grid' runs every strategy x every seed.");
+  }
+  if (o.batchSize !== undefined) checkIntRange('batchSize', 'batch-size', o.batchSize, 1, 4096, 'Leave it unset for the modality default (64 vision, 16 text).');
+  if (o.encoding !== undefined && !(['utf8', 'utf8-replace'] as readonly unknown[]).includes(o.encoding)) {
+    fail('encoding', 'encoding', "'utf8' or 'utf8-replace'", o.encoding, "'utf8' refuses invalid UTF-8 and names the row; 'utf8-replace' turns it into U+FFFD.");
   }
   if (!(['recommended', 'all', 'none'] as readonly unknown[]).includes(o.saveModels)) {
     fail('saveModels', 'save-models', "one of 'recommended', 'all', 'none'", o.saveModels, "'recommended' writes the recommended strategy's model to <out>/models/<modality>/; 'all' keeps every trial's model too.");

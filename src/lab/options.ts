@@ -32,6 +32,8 @@ export interface LabOptions {
   saveModels: 'recommended' | 'all' | 'none';
   /** Replace a run with other settings in `out` (its results are removed first); without it such a folder is refused. */
   force?: boolean;
+  /** Examples per training step; undefined = the modality's default (64 vision, 16 text). */
+  batchSize?: number;
   /** Epochs per trial; undefined = the modality's default. */
   epochs?: number;
   /** Backbone groups partial_unfreeze trains besides the head; undefined = the modality's default. */
@@ -52,6 +54,8 @@ export interface LabOptions {
   data?: string;
   textColumn?: string;
   labelColumn?: string;
+  /** Text tables: invalid UTF-8 is an error naming the row ('utf8', default) or becomes U+FFFD ('utf8-replace'). */
+  encoding?: 'utf8' | 'utf8-replace';
   /** Custom backbone: a torchvision-style safetensors file (with `arch`) or a Hugging Face BERT directory. */
   backbone?: string;
   arch?: string;
@@ -97,7 +101,7 @@ export interface ModalityPlan {
 
 export function modalityPlan(
   modality: Modality,
-  o: Pick<LabOptions, 'epochs' | 'labelBudget' | 'quick' | 'partialK' | 'headLr' | 'backboneLr' | 'probeLr' | 'validationFraction' | 'testFraction'>,
+  o: Pick<LabOptions, 'epochs' | 'labelBudget' | 'quick' | 'partialK' | 'headLr' | 'backboneLr' | 'probeLr' | 'validationFraction' | 'testFraction' | 'batchSize'>,
 ): ModalityPlan {
   const base: ModalityPlan =
     modality === 'vision'
@@ -122,6 +126,7 @@ export function modalityPlan(
   return {
     ...base,
     epochs: o.epochs ?? base.epochs,
+    batchSize: o.batchSize ?? base.batchSize,
     labelBudget: o.labelBudget ?? base.labelBudget,
     labelBudgetExplicit: o.labelBudget !== undefined,
     partialK: o.partialK ?? base.partialK,

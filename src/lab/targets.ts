@@ -31,10 +31,11 @@ export interface PreparedTarget {
   dispose(): void;
 }
 
-async function loadTarget(backbone: LabBackbone, dataPath: string | undefined, columns: { text?: string; label?: string }): Promise<LabeledDataset<ImageRecord> | LabeledDataset<TextRecord>> {
-  if (backbone.modality === 'vision') return dataPath ? loadImageFolder(dataPath) : loadMnist();
+async function loadTarget(backbone: LabBackbone, dataPath: string | undefined, columns: { text?: string; label?: string; encoding?: 'utf8' | 'utf8-replace' }): Promise<LabeledDataset<ImageRecord> | LabeledDataset<TextRecord>> {
+  // Images are decoded no larger than the backbone needs (a huge file costs its target size, not its own).
+  if (backbone.modality === 'vision') return dataPath ? loadImageFolder(dataPath, { imageSize: backbone.image?.imageSize }) : loadMnist();
   if (!dataPath) return loadSpamAssassin();
-  return readTextTable(dataPath, { textColumn: columns.text, labelColumn: columns.label });
+  return readTextTable(dataPath, { textColumn: columns.text, labelColumn: columns.label, encoding: columns.encoding });
 }
 
 export interface TargetOptions {
@@ -42,6 +43,7 @@ export interface TargetOptions {
   splitSeed: number;
   textColumn?: string;
   labelColumn?: string;
+  encoding?: 'utf8' | 'utf8-replace';
   /** 1, k >= 2, or 'auto': k-fold (AUTO_FOLDS) when one validation example would outweigh the margin. */
   folds: number | 'auto';
   /** Non-inferiority margin (fraction), for the 'auto' choice. */
@@ -49,7 +51,7 @@ export interface TargetOptions {
 }
 
 export async function prepareTarget(backbone: LabBackbone, plan: ModalityPlan, options: TargetOptions): Promise<PreparedTarget> {
-  const dataset = (await loadTarget(backbone, options.data, { text: options.textColumn, label: options.labelColumn })) as LabeledDataset<ImageRecord | TextRecord>;
+  const dataset = (await loadTarget(backbone, options.data, { text: options.textColumn, label: options.labelColumn, encoding: options.encoding })) as LabeledDataset<ImageRecord | TextRecord>;
   const classSizes = dataset.classNames.map((_, c) => dataset.records.filter((r) => r.label === c).length);
   const smallest = Math.min(...classSizes);
   const validation = plan.validationPerClassCap ? { perClass: Math.min(plan.validationPerClassCap, Math.floor(smallest * plan.validationFraction) || 1) } : { fraction: plan.validationFraction };
@@ -69,7 +71,8 @@ export async function prepareTarget(backbone: LabBackbone, plan: ModalityPlan, o
   const makeTable = backbone.modality === 'vision' ? imageTableMaker(backbone) : textTableMaker(backbone);
   const base = {
     dataset: { name: dataset.name, classNames: dataset.classNames, contentHash: dataset.contentHash },
-    preprocessing: describePreprocessing(backbone, dataset.records),
+    // What the loader skipped or noticed (links not followed, duplicates dropped, images shrunk on decoding) comes first.
+    preprocessing: [...loaderNotes(dataset.report), ...describePreprocessing(backbone, dataset.records)],
   };
   const margin = `${(100 * options.margin).toFixed(2)}-point margin`;
 
@@ -187,4 +190,10 @@ function describePreprocessing(backbone: LabBackbone, records: readonly (ImageRe
     `The table holds ${records.length} texts of ${Math.min(...lengths)} to ${Math.max(...lengths)} characters.`,
     `Each is tokenised with the backbone's WordPiece tokenizer (${text.tokenizer.vocabSize} tokens), cut to ${text.maxLength} tokens including [CLS] and [SEP], and padded to that length.`,
   ];
+}
+
+function loaderNotes(report: LabeledDataset<ImageRecord | TextRecord>['report']): string[] {
+  if (!report) return [];
+  const skipped = report.skipped > 0 ? [`The loader skipped ${report.skipped} of ${report.entriesRead} entries: ${report.skippedDetails.slice(0, 3).join('; ')}${report.skippedDetails.length > 3 ? '; …' : ''}.`] : [];
+  return [...skipped, ...report.notes.map((n) => (n.endsWith('.') ? n : `${n}.`))];
 }

@@ -311,7 +311,7 @@ test('usage errors exit 2 and say what is needed: missing options, unknown optio
 
   r = await cli('--weights', plainWeights, '--data', images, '--epochs', '3');
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /unknown option --epochs\. Valid options: .*--weights, --arch, --model-dir, --data, --image-size, --mean, --std, --text-column, --label-column, --max-length, --batch-size, --predictions, --json/);
+  assert.match(r.stderr, /unknown option --epochs\. Valid options: .*--weights, --arch, --model-dir, --data, --image-size, --mean, --std, --text-column, --label-column, --encoding, --max-length, --batch-size, --predictions, --json/);
 
   r = await cli('--weights', plainWeights, '--data', images);
   assert.equal(r.code, 2);

@@ -69,7 +69,8 @@ test('vision lab on an image folder with a ResNet checkpoint writes trials, summ
   assert.match(note, /scratch/);
   assert.ok(readFileSync(join(out, 'report.html'), 'utf8').includes('bars-middle'));
   const trialFiles = readdirSync(join(out, 'trials', 'vision'));
-  assert.equal(trialFiles.length, STRATEGY_NAMES.length * 2);
+  assert.equal(trialFiles.filter((f) => f.endsWith('.json')).length, STRATEGY_NAMES.length * 2);
+  assert.equal(trialFiles.filter((f) => f.endsWith('.csv')).length, STRATEGY_NAMES.length * 2, 'a per-epoch CSV beside every record');
   assert.equal(result.outcomes.vision!.trials.length, 8);
 });
 
@@ -127,7 +128,7 @@ test('kill -9 in the middle of a lab: no file is corrupted, and a re-run reuses 
     });
   });
   await new Promise((r) => child.on('close', r));
-  const survivors = readdirSync(trialsDir);
+  const survivors = readdirSync(trialsDir).filter((f) => !f.endsWith('.csv'));
   assert.ok(survivors.every((f) => f.endsWith('.json')), `temporary files left behind: ${survivors.join(', ')}`);
   const before = new Map<string, number>();
   for (const f of survivors) {
@@ -147,6 +148,6 @@ test('kill -9 in the middle of a lab: no file is corrupted, and a re-run reuses 
     const [strategy, seed] = f.replace('.json', '').split('-seed');
     assert.match(stderr, new RegExp(`vision ${strategy} seed ${seed}: reused`));
   }
-  assert.equal(readdirSync(trialsDir).length, STRATEGY_NAMES.length * 3);
+  assert.equal(readdirSync(trialsDir).filter((f) => f.endsWith('.json')).length, STRATEGY_NAMES.length * 3);
   assert.ok(existsSync(join(out, 'summary.json')) && existsSync(join(out, 'report.html')));
 });

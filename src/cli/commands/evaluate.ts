@@ -18,6 +18,7 @@ export const evaluateCommand: CommandSpec = {
     std: { type: 'list', description: 'images: per-channel std R,G,B of the normalisation (default: the manifest beside the weights, else ImageNet 0.229,0.224,0.225)' },
     textColumn: { type: 'string', description: 'text: the column (CSV) or field (JSONL) holding the text (default "text")' },
     labelColumn: { type: 'string', description: 'text: the column holding the label, a class name of id2label or a class index (default "label")' },
+    encoding: { type: 'string', description: "text: 'utf8' refuses invalid UTF-8 (naming the row); 'utf8-replace' turns it into U+FFFD", choices: ['utf8', 'utf8-replace'] },
     maxLength: { type: 'integer', description: "text: tokens per example incl. [CLS]/[SEP] (default: the model's maximum)" },
     batchSize: { type: 'integer', description: 'examples per forward pass (default 32)' },
     predictions: { type: 'string', description: 'write per-example predictions to this CSV: path|text,label,prediction (class names)' },

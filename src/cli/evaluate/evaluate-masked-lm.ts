@@ -38,7 +38,7 @@ export async function evaluateMaskedLm(req: TextEvaluationRequest): Promise<Mask
   if (req.labelColumn !== undefined) {
     throw new UsageError(`adaptlab evaluate: --label-column is for classifiers; ${req.modelDir} is a masked LM, scored on the texts alone. Drop --label-column.`);
   }
-  const texts = readTexts(req.data, { textColumn: req.textColumn });
+  const texts = readTexts(req.data, { textColumn: req.textColumn, encoding: req.encoding });
   const tokenizer = BertTokenizer.fromDirectory(req.modelDir);
   const { model, report } = loadBertForMaskedLM(req.modelDir);
   try {

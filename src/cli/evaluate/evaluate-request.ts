@@ -30,6 +30,8 @@ export interface TextEvaluationRequest extends CommonRequest {
   modality: 'text';
   modelDir: string;
   textColumn?: string;
+  /** Invalid UTF-8: an error naming the row ('utf8') or U+FFFD ('utf8-replace'). */
+  encoding?: 'utf8' | 'utf8-replace';
   labelColumn?: string;
   /** Default: the smaller of the tokenizer's and the model's maximum length. */
   maxLength?: number;
@@ -41,12 +43,13 @@ export const DEFAULT_IMAGE_SIZE = 224;
 export const DEFAULT_BATCH_SIZE = 32;
 
 const IMAGE_ONLY = ['imageSize', 'mean', 'std'] as const;
-const TEXT_ONLY = ['textColumn', 'labelColumn', 'maxLength'] as const;
+const TEXT_ONLY = ['textColumn', 'labelColumn', 'maxLength', 'encoding'] as const;
 const FLAG: Record<string, string> = {
   imageSize: '--image-size',
   mean: '--mean',
   std: '--std',
   textColumn: '--text-column',
+  encoding: '--encoding',
   labelColumn: '--label-column',
   maxLength: '--max-length',
 };
@@ -137,6 +140,7 @@ export function evaluationRequest(options: ParsedOptions): EvaluationRequest {
     modality: 'text',
     modelDir: modelDir!,
     textColumn: str(options, 'textColumn'),
+    encoding: str(options, 'encoding') as 'utf8' | 'utf8-replace' | undefined,
     labelColumn: str(options, 'labelColumn'),
     maxLength: positiveInt(options, 'maxLength', '--max-length', 3),
   };

@@ -12,7 +12,7 @@ import { loadTextClassifier } from './model-loading.js';
 import { writePredictionsCsv } from './predictions-csv.js';
 
 export async function evaluateTexts(req: TextEvaluationRequest): Promise<Evaluation> {
-  const table = readTextTable(req.data, { textColumn: req.textColumn, labelColumn: req.labelColumn });
+  const table = readTextTable(req.data, { textColumn: req.textColumn, labelColumn: req.labelColumn, encoding: req.encoding });
   const { model, tokenizer, classNames, classNamesFrom, notes } = loadTextClassifier(req.modelDir);
   try {
     const firstRow = table.classNames.map((_, c) => table.records.find((r) => r.label === c)!.id.replace('row-', 'data row '));

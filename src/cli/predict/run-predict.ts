@@ -27,6 +27,7 @@ export interface PredictRequest {
   arch?: string;
   textColumn?: string;
   labelColumn?: string;
+  encoding?: 'utf8' | 'utf8-replace';
   batchSize: number;
   json: boolean;
   out?: string;
@@ -107,7 +108,8 @@ export async function predict(req: PredictRequest): Promise<PredictionSet> {
     if (loaded.image) {
       let records: ImageRecord[];
       if (statSync(req.data).isDirectory()) {
-        const folder = await loadImageFolder(req.data);
+        // Every file gets its prediction (copies too); images are decoded no larger than the model needs.
+        const folder = await loadImageFolder(req.data, { duplicates: 'keep', imageSize: loaded.image.imageSize });
         records = folder.records;
         labels = mapLabels(folder.classNames, records.map((r) => r.label), classNames);
       } else {
@@ -121,12 +123,12 @@ export async function predict(req: PredictRequest): Promise<PredictionSet> {
       const text = loaded.text!;
       let texts: string[];
       try {
-        const table = readTextTable(req.data, { textColumn: req.textColumn, labelColumn: req.labelColumn });
+        const table = readTextTable(req.data, { textColumn: req.textColumn, labelColumn: req.labelColumn, encoding: req.encoding });
         texts = table.records.map((r) => r.text);
         labels = mapLabels(table.classNames, table.records.map((r) => r.label), classNames);
       } catch (e) {
         if (!(e instanceof DataError) || !/label/i.test(e.message)) throw e;
-        texts = readTexts(req.data, { textColumn: req.textColumn }); // no label column: predict only
+        texts = readTexts(req.data, { textColumn: req.textColumn, encoding: req.encoding }); // no label column: predict only
         labels = texts.map(() => null);
       }
       items = texts;
