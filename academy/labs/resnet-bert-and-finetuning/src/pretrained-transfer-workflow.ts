@@ -15,7 +15,7 @@
 // settled or provisional, with the evidence behind it.
 import { labCommand, labOptionsFrom } from '../../../../src/cli/commands/lab.js';
 import { parseArgs, helpText } from '../../../../src/cli/parse.js';
-import type { CommandSpec } from '../../../../src/cli/options.js';
+import { cliVersion, type CommandSpec } from '../../../../src/cli/options.js';
 import { STRATEGY_NAMES, type StrategyName } from '../../../../src/adapt/types.js';
 import type { LabResult, ModalityOutcome } from '../../../../src/lab/run-lab.js';
 import type { StrategySanity } from '../../../../src/adapt/run-record.js';
@@ -94,6 +94,10 @@ async function main(argv: string[]): Promise<number> {
   const { options } = parseArgs(workflow, argv);
   if (options.help) {
     console.log(helpText(workflow).replace(/^adaptlab lab/, 'pretrained-transfer-workflow'));
+    return 0;
+  }
+  if (options.version) {
+    console.log(cliVersion());
     return 0;
   }
   // Thread settings are read when the engine loads, so set them before importing the lab.
