@@ -113,7 +113,8 @@ export function strategySanity(records: readonly TrialRecord[], classCount: numb
   let unstable = outliers(seeds);
   const notLearned = seeds.filter((s) => !s.learned);
   if (!didNotLearn && notLearned.length > 0 && !unstable) {
-    unstable = { seeds: notLearned.map((s) => s.seed), detail: `${notLearned.map((s) => `seed ${s.seed}`).join(', ')} did not learn while the others did` };
+    const learned = seeds.filter((s) => s.learned).map((s) => `seed ${s.seed}`);
+    unstable = { seeds: notLearned.map((s) => s.seed), detail: `${notLearned.map((s) => `seed ${s.seed}`).join(', ')} did not learn while ${learned.join(', ')} did` };
   }
   const name = records[0].strategy;
   const epochs = records[0].config.epochs;

@@ -2,6 +2,7 @@
 // one or both modalities; writes the run directory and prints each modality's recommendation.
 // `--config` replays a run folder's config.json instead of reading the settings from flags.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { UsageError } from '../../errors.js';
 import { STRATEGY_NAMES, type Modality, type StrategyName } from '../../adapt/types.js';
 import { DEFAULT_LAB_OPTIONS, type LabOptions } from '../../lab/options.js';
@@ -241,6 +242,11 @@ function labOptionsFromFlags(o: ParsedOptions): LabOptions {
   return options;
 }
 
+/** The reasons the console shows: the choice, what would settle it, and what transfer bought. */
+const KEY_REASON = /^(Recommended|Provisional|To settle it|Transfer pays off|scratch has the best|The scratch baseline is excluded|Evidence is insufficient)/;
+/** The flags the console shows: the sanity gates and audits that fired. */
+const GATE_FLAG = /^(did not learn|collapsed|did not train|undertrained|unstable|failed|audit-failed)/;
+
 export const labCommand: CommandSpec = {
   name: 'lab',
   summary: 'train scratch, frozen, partial_unfreeze and full_finetune over seeds and recommend the cheapest acceptable depth',
@@ -312,9 +318,12 @@ export const labCommand: CommandSpec = {
         ? `recommended depth: ${rec.strategy} (evidence: ${rec.evidence}${rec.settled ? '' : `; cheapest depth not ruled out: ${rec.cheapestNotRuledOut}`})`
         : 'no recommendation (evidence insufficient)';
       console.log(`\n${modality}: ${head}`);
-      // The rule itself is the first reason; it is written out in the note, not repeated here.
-      for (const reason of rec.reasons.slice(1)) console.log(`  - ${reason}`);
-      for (const flag of rec.flags) console.log(`  ! ${flag}`);
+      // A few lines: the choice and what would settle it, the gates that fired, where the model is.
+      // The rule and every comparison are in the note.
+      for (const reason of rec.reasons.filter((r) => KEY_REASON.test(r))) console.log(`  - ${reason}`);
+      for (const flag of rec.flags.filter((f) => GATE_FLAG.test(f))) console.log(`  ! ${flag}`);
+      const saved = outcome!.summary.savedModel;
+      if (!('none' in saved)) console.log(`  model: ${join(labOptions.out, saved.path)} (${saved.strategy}, seed ${saved.seed})`);
     }
     console.log(`\nreport:  ${result.files.report}\nsummary: ${result.files.summary}\nnotes:   ${result.files.notes.join(', ')}`);
     return 0;
