@@ -19,11 +19,11 @@ export interface AdaptationPlan {
   totals: ParameterTotals;
   /** Groups for the optimizer: only trainable parameters, split by weight-decay role. */
   optimizerGroups: ParamGroup[];
-  /** Names of the model's groups that train (head last). */
+  /** Names of the model's groups with at least one trainable tensor (head last). */
   trainableGroups: string[];
   /** Only the head trains: the backbone's output can be computed once and cached. */
   headOnly: boolean;
-  /** Backbone groups before the first trainable one (0 when everything trains). */
+  /** Backbone groups before the first one with a trainable tensor (0 when the first group trains). */
   frozenPrefix: number;
   /** Qualified names of modules that run in inference mode during training (frozen subtrees). */
   inferenceModules: string[];
@@ -45,6 +45,16 @@ function parameterRoles(model: Module): Map<Tensor, ParameterRole> {
 
 function decays(role: ParameterRole): boolean {
   return role === 'weight' || role === 'embedding';
+}
+
+/** Whether a tensor of a trainable backbone group trains under `spec` (the head always trains whole). */
+function selected(spec: StrategySpec, name: string): boolean {
+  switch (spec.tensors ?? 'all') {
+    case 'all':
+      return true;
+    case 'biases':
+      return name === 'bias' || name.endsWith('.bias');
+  }
 }
 
 /**
@@ -82,11 +92,13 @@ export function planAdaptation(model: ClassificationModel, spec: StrategySpec): 
   const rows: ParameterRow[] = [];
   const optimizerGroups: ParamGroup[] = [];
   const trainableSet = new Set<Tensor>();
+  const withTrainable: number[] = []; // indices of groups with at least one trainable tensor
+  let headParams = 0;
   groups.forEach((g, i) => {
-    const trains = i >= firstTrainable;
+    const groupTrains = i >= firstTrainable;
     const distance = groups.length - 1 - i; // 0 for the head, 1 right below it, ...
     let lr: number | null = null;
-    if (trains) {
+    if (groupTrains) {
       if (distance === 0) lr = spec.lr.head;
       else lr = (spec.lr.backbone ?? spec.lr.head) * Math.pow(spec.lr.layerDecay ?? 1, distance - 1);
     }
@@ -94,30 +106,36 @@ export function planAdaptation(model: ClassificationModel, spec: StrategySpec): 
     const plainParams: [string, Tensor][] = [];
     for (const [name, t] of g.params) {
       const role = roles.get(t)!;
-      const wd = trains ? (decays(role) ? spec.weightDecay : 0) : null;
-      rows.push({ name, group: g.name, trainable: trains, lr, weightDecay: wd, numel: t.numel, role });
+      const trains = groupTrains && (distance === 0 || selected(spec, name));
+      rows.push({ name, group: g.name, trainable: trains, lr: trains ? lr : null, weightDecay: trains ? (decays(role) ? spec.weightDecay : 0) : null, numel: t.numel, role });
       t.requiresGrad_(trains);
       if (trains) {
         trainableSet.add(t);
         (decays(role) ? decayParams : plainParams).push([name, t]);
+        if (distance === 0) headParams += t.numel;
       }
     }
-    if (trains && lr !== null) {
+    if (decayParams.length + plainParams.length > 0) withTrainable.push(i);
+    if (lr !== null) {
       if (decayParams.length) optimizerGroups.push({ name: g.name, params: decayParams, lr, weightDecay: spec.weightDecay });
       if (plainParams.length) optimizerGroups.push({ name: `${g.name}/no_decay`, params: plainParams, lr, weightDecay: 0 });
     }
   });
+  const frozenPrefix = withTrainable[0] ?? groups.length - 1;
 
   // Frozen subtrees: modules all of whose parameters are frozen, taken maximal (a frozen layer,
   // not each of its children). Under the 'frozen' policy they run as at inference (BatchNorm on
-  // running statistics, dropout off), which also makes their outputs cacheable.
+  // running statistics, dropout off), which also makes their outputs cacheable. A BatchNorm whose
+  // scale stays fixed keeps its running statistics as well, even where its bias trains (bitfit).
   const inference: [string, Module][] = [];
-  if (spec.batchNorm === 'frozen' && firstTrainable > 0) {
+  if (spec.batchNorm === 'frozen') {
     const covered = (name: string): boolean => inference.some(([p]) => p === '' || name === p || name.startsWith(`${p}.`));
     for (const [name, m] of model.namedModules()) {
       if (name === '' || covered(name)) continue;
       const params = m.namedParameters();
-      if (params.length > 0 && params.every(([, t]) => !trainableSet.has(t))) inference.push([name, m]);
+      const frozenSubtree = params.length > 0 && params.every(([, t]) => !trainableSet.has(t));
+      const fixedNorm = m instanceof BatchNorm2d && (m.weight === null || !trainableSet.has(m.weight));
+      if (frozenSubtree || fixedNorm) inference.push([name, m]);
     }
   }
   const applyPolicy = (_: Module, training: boolean): void => {
@@ -133,11 +151,11 @@ export function planAdaptation(model: ClassificationModel, spec: StrategySpec): 
   return {
     strategy: spec,
     rows,
-    totals: { trainable, frozen, buffers, total: trainable + frozen },
+    totals: { trainable, frozen, buffers, total: trainable + frozen, head: headParams },
     optimizerGroups,
-    trainableGroups: groups.slice(firstTrainable).map((g) => g.name),
-    headOnly: firstTrainable === groups.length - 1,
-    frozenPrefix: firstTrainable,
+    trainableGroups: withTrainable.map((i) => groups[i].name),
+    headOnly: frozenPrefix === groups.length - 1,
+    frozenPrefix,
     inferenceModules: inference.map(([n]) => n),
     release,
   };

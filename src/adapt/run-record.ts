@@ -22,6 +22,8 @@ export interface ParameterTotals {
   frozen: number;
   buffers: number;
   total: number;
+  /** The head's share of `trainable` (the rest is the backbone's); absent in older records. */
+  head?: number;
 }
 
 /** Checksums before/after training of everything that was meant to stay fixed. */
@@ -78,6 +80,8 @@ export interface TrialRecord {
     layerDecay: number | null;
     batchNorm: BatchNormPolicy | null;
     partialK: number | null;
+    /** Which tensors of the trainable backbone groups trained, when not all of them ('biases': bitfit). */
+    tensors?: 'biases';
   };
   groups: ParameterRow[];
   totals: ParameterTotals;

@@ -29,6 +29,12 @@ export interface StrategySpec {
   weightDecay: number;
   /** How BatchNorm layers in frozen groups behave (trainable groups always train normally). */
   batchNorm: BatchNormPolicy;
+  /**
+   * Which tensors of the trainable backbone groups train: every one (absent or 'all'), or only the
+   * biases ('biases': every tensor whose state-dict name ends in `bias`, LayerNorm and BatchNorm
+   * biases included). The head always trains whole.
+   */
+  tensors?: 'all' | 'biases';
   /** One line for reports: why this strategy exists. */
   description: string;
 }
@@ -51,8 +57,9 @@ export interface StrategyOptions {
 }
 
 /**
- * The four depths of the learning track, from cheapest to most expensive to train:
- * frozen < partial_unfreeze < full_finetune ≈ scratch (scratch trains everything from random init).
+ * The strategies as data. The four depths of the learning track, from cheapest to most expensive
+ * to train: frozen < partial_unfreeze < full_finetune ≈ scratch (scratch trains everything from
+ * random init); and the parameter-efficient ones: bitfit (biases only).
  */
 export function defineStrategy(name: StrategyName, o: StrategyOptions = {}): StrategySpec {
   const headLr = o.headLr ?? 1e-3;
@@ -103,6 +110,21 @@ export function defineStrategy(name: StrategyName, o: StrategyOptions = {}): Str
         description: `head plus the last ${k} backbone group${k === 1 ? '' : 's'} train; the rest stays pretrained and fixed`,
       };
     }
+    case 'bitfit':
+      return {
+        name,
+        init: 'pretrained',
+        trainable: { kind: 'all' },
+        tensors: 'biases',
+        // The biases are few and start from their pretrained values; BitFit trains them well above
+        // the full fine-tuning rate (Ben Zaken et al. 2022: 1e-4..1e-3 where fine-tuning uses 2e-5),
+        // so they take the head's rate.
+        lr: { head: headLr, backbone: headLr, layerDecay: null },
+        weightDecay,
+        // BatchNorm scales stay fixed, so their running statistics do too: only biases move.
+        batchNorm: 'frozen',
+        description: 'only the bias terms of the backbone train, with the new head (BitFit): every weight and BatchNorm statistic stays pretrained',
+      };
     case 'full_finetune':
       return {
         name,

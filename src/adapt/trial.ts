@@ -234,6 +234,7 @@ export function trainTrial(setup: TrialSetup): TrainedTrial {
         layerDecay: strategy.lr.layerDecay,
         batchNorm: strategy.batchNorm,
         partialK: strategy.trainable.kind === 'last' ? strategy.trainable.k : null,
+        ...(strategy.tensors !== undefined && strategy.tensors !== 'all' ? { tensors: strategy.tensors } : {}),
       },
       groups: plan.rows,
       totals: plan.totals,

@@ -1,13 +1,28 @@
 // The vocabulary of adaptation, shared by the code, the CLI, the reports and the learning track.
 
-/** How deep the pretrained backbone is adapted. Names come from the learning track. */
-export type StrategyName = 'scratch' | 'frozen' | 'partial_unfreeze' | 'full_finetune';
+/** How the pretrained backbone is adapted. Names come from the learning track. */
+export type StrategyName = 'scratch' | 'frozen' | 'partial_unfreeze' | 'bitfit' | 'full_finetune';
 
-export const STRATEGY_NAMES: readonly StrategyName[] = ['scratch', 'frozen', 'partial_unfreeze', 'full_finetune'];
+/**
+ * Every strategy, in the order of their cost as the lab measures it (training FLOPs, then stored
+ * bytes) where that order is stable: a linear probe on cached features, then the last groups from
+ * a cached prefix, then the biases alone (a forward and an input-gradient pass through the whole
+ * backbone, no weight gradients, a few kB stored), then everything. The recommendation orders
+ * strategies by their measured costs; this order only breaks exact ties (scratch, first, ties with
+ * full_finetune).
+ */
+export const STRATEGY_NAMES: readonly StrategyName[] = ['scratch', 'frozen', 'partial_unfreeze', 'bitfit', 'full_finetune'];
+
+/**
+ * The strategies a lab compares when none are named: the four depths of the learning track. The
+ * others are asked for by name (`strategies`, `--strategies`).
+ */
+export const DEFAULT_STRATEGIES: readonly StrategyName[] = ['scratch', 'frozen', 'partial_unfreeze', 'full_finetune'];
 
 /**
  * What BatchNorm layers do during training:
- * - `frozen`: inference mode, running statistics fixed, affine parameters not trained;
+ * - `frozen`: in frozen parts, inference mode: running statistics fixed, affine parameters not
+ *   trained (a BatchNorm whose bias alone trains, as under bitfit, keeps its running statistics too);
  * - `adapt`: batch statistics and running-stat updates, affine parameters not trained;
  * - `train`: ordinary training mode, affine parameters trained with their group.
  */

@@ -89,6 +89,30 @@ for (const [modality, make] of [['ResNet-20', vision], ['BERT', text]] as const)
     }
   });
 
+  test(`${modality}: bitfit changes exactly the biases and the head, and no buffer (only the intended tensors moved)`, () => {
+    const { model, input, labels } = make();
+    const groups = groupOf(model);
+    const isBias = (n: string) => n.endsWith('.bias');
+    const { plan, changed, audit } = trainSteps(model, 'bitfit', input, labels);
+    const params = model.namedParameters().map(([n]) => n);
+    for (const n of params) {
+      const intended = groups.get(n) === 'head' || isBias(n);
+      assert.equal(changed.has(n), intended, `${n} (group ${groups.get(n)}) changed=${changed.has(n)} under bitfit`);
+      assert.equal(plan.rows.find((r) => r.name === n)!.trainable, intended, `${n} planned trainable`);
+    }
+    // no buffer moved: a BatchNorm whose scale is fixed keeps its running statistics
+    assert.deepEqual([...changed].filter((n) => !params.includes(n)), []);
+    assert.equal(audit.passed, true);
+    assert.deepEqual(audit.unchangedTrainable, []);
+    // every group has biases, so every group is listed as trainable and nothing is cacheable
+    assert.deepEqual(plan.trainableGroups, model.parameterGroups().map((g) => g.name));
+    assert.equal(plan.frozenPrefix, 0);
+    const biasNumel = model.namedParameters().filter(([n]) => isBias(n) && groups.get(n) !== 'head').reduce((k, [, t]) => k + t.numel, 0);
+    assert.equal(plan.totals.trainable - plan.totals.head!, biasNumel);
+    assert.equal(plan.totals.head, model.headLayer.weight.numel + model.headLayer.bias!.numel);
+    model.dispose();
+  });
+
   test(`${modality}: full_finetune and scratch change every parameter`, () => {
     for (const s of ['full_finetune', 'scratch'] as const) {
       const { model, input, labels } = make();
