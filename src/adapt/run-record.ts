@@ -94,7 +94,7 @@ export interface TrialRecord {
   cost: TrialCost;
 }
 
-/** Mean over seeds with its 95% confidence interval (t-distribution) and spread. */
+/** Mean over seeds with its 95% interval (a score interval with a t quantile: within [0, 1], possibly asymmetric) and spread. */
 export interface SeedStat {
   mean: number;
   sd: number;
