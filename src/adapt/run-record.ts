@@ -82,6 +82,11 @@ export interface TrialRecord {
     partialK: number | null;
     /** Which tensors of the trainable backbone groups trained, when not all of them ('biases': bitfit). */
     tensors?: 'biases';
+    /**
+     * How the budget was split when training ran in phases (lp_ft: a linear probe, then the
+     * strategy's own plan from that head), in order; `epochs` and `steps` above are their sums.
+     */
+    phases?: { phase: 'probe' | 'train'; epochs: number; steps: number; headLr: number }[];
   };
   groups: ParameterRow[];
   totals: ParameterTotals;

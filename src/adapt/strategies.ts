@@ -35,6 +35,13 @@ export interface StrategySpec {
    * biases included). The head always trains whole.
    */
   tensors?: 'all' | 'biases';
+  /**
+   * Train a linear probe first (LP-FT): for this share of the epochs (at least one epoch each) the
+   * head alone trains at `headLr` on the frozen backbone's cached, standardised features, as
+   * `frozen` does; the rest of the budget follows this spec from that head. The model is selected
+   * among the later epochs. Absent: no probe.
+   */
+  probeFirst?: { fraction: number; headLr: number };
   /** One line for reports: why this strategy exists. */
   description: string;
 }
@@ -59,7 +66,8 @@ export interface StrategyOptions {
 /**
  * The strategies as data. The four depths of the learning track, from cheapest to most expensive
  * to train: frozen < partial_unfreeze < full_finetune ≈ scratch (scratch trains everything from
- * random init); and the parameter-efficient ones: bitfit (biases only).
+ * random init); the parameter-efficient bitfit (biases only); and lp_ft (a linear probe, then
+ * full fine-tuning from that head).
  */
 export function defineStrategy(name: StrategyName, o: StrategyOptions = {}): StrategySpec {
   const headLr = o.headLr ?? 1e-3;
@@ -124,6 +132,21 @@ export function defineStrategy(name: StrategyName, o: StrategyOptions = {}): Str
         // BatchNorm scales stay fixed, so their running statistics do too: only biases move.
         batchNorm: 'frozen',
         description: 'only the bias terms of the backbone train, with the new head (BitFit): every weight and BatchNorm statistic stays pretrained',
+      };
+    case 'lp_ft':
+      return {
+        name,
+        init: 'pretrained',
+        trainable: { kind: 'all' },
+        // A quarter of the epochs for the probe: on cached features it costs almost nothing.
+        probeFirst: { fraction: 0.25, headLr: probeLr },
+        // From a trained head nothing needs a fast rate: the whole network fine-tunes at the
+        // backbone's lower rate, so the features are not distorted by a random head's large
+        // gradients (Kumar et al. 2022).
+        lr: { head: backboneLr, backbone: backboneLr, layerDecay: o.layerDecay ?? null },
+        weightDecay,
+        batchNorm: 'train',
+        description: "a linear probe first (the head alone on the frozen backbone's features), then everything fine-tunes from that head at the backbone's lower rate (LP-FT)",
       };
     case 'full_finetune':
       return {

@@ -16,6 +16,7 @@ import { FeatureStandardizer } from './standardize.js';
 import type { StrategySpec } from './strategies.js';
 import type { Modality } from './types.js';
 import type { LearningCurvePoint, TrialRecord } from './run-record.js';
+import { ConfigError } from '../errors.js';
 
 export interface TrialData<X = ModelInput> {
   train: ExampleTable<X>;
@@ -92,133 +93,187 @@ export function runTrial(setup: TrialSetup): TrialRecord {
   return trained.record;
 }
 
+/** One stretch of training with one plan: a linear probe before fine-tuning, or the strategy's own plan. */
+interface Phase {
+  name: 'probe' | 'train';
+  spec: StrategySpec;
+  epochs: number;
+  /** The model is selected among this phase's epochs (the last phase; an earlier one is a warm start). */
+  selects: boolean;
+}
+
+/**
+ * The phases of a strategy: a linear probe first when it asks for one (its share of the epochs,
+ * at least one each), then its own plan. Derived from the spec's fields alone.
+ */
+export function trialPhases(strategy: StrategySpec, epochs: number): Phase[] {
+  const probe = strategy.probeFirst;
+  if (!probe) return [{ name: 'train', spec: strategy, epochs, selects: true }];
+  if (epochs < 2) {
+    throw new ConfigError(`strategy ${strategy.name}: a linear probe followed by fine-tuning needs at least 2 epochs (one per phase), got ${epochs}`);
+  }
+  const probeEpochs = Math.min(epochs - 1, Math.max(1, Math.round(epochs * probe.fraction)));
+  const probeSpec: StrategySpec = {
+    name: strategy.name,
+    init: strategy.init,
+    trainable: { kind: 'head' },
+    lr: { head: probe.headLr, backbone: null, layerDecay: null },
+    weightDecay: strategy.weightDecay,
+    batchNorm: 'frozen',
+    description: `${strategy.name}: the linear probe before fine-tuning`,
+  };
+  return [
+    { name: 'probe', spec: probeSpec, epochs: probeEpochs, selects: false },
+    { name: 'train', spec: strategy, epochs: epochs - probeEpochs, selects: true },
+  ];
+}
+
 /** One trial, handing the trained model back to the caller (who disposes it). */
 export function trainTrial(setup: TrialSetup): TrainedTrial {
   const { strategy, seed, data, batchSize, epochs } = setup;
+  const phases = trialPhases(strategy, epochs);
   manualSeed(seed);
   const model = setup.buildModel(strategy.init, seed);
-  const plan = planAdaptation(model, strategy);
+  /** The plan in force (the last phase's once training ends); released however the trial ends. */
+  const current: { plan: AdaptationPlan | null } = { plan: null };
   /** Tensors and helpers the trial makes for itself, released however it ends. */
   const owned: { dispose(): void }[] = [];
   let ok = false;
   try {
-    const record = train(setup, model, plan);
-    const taskNames = taskTensorNames(model, plan);
+    const record = train(setup, model);
+    const taskNames = taskTensorNames(model, current.plan!);
     model.eval();
     ok = true;
     return { record, model, taskNames };
   } finally {
     for (const o of owned) o.dispose();
-    plan.release();
+    current.plan?.release();
     if (!ok) model.dispose();
   }
 
-  function train(s: TrialSetup, model: ClassificationModel, plan: AdaptationPlan): TrialRecord {
+  function train(s: TrialSetup, model: ClassificationModel): TrialRecord {
     const before = takeChecksums(model);
     resetPeakMemory();
     const t0 = performance.now();
 
-    // A frozen prefix that runs as at inference is computed once per split and cached: the whole
-    // backbone's features for a head-only strategy, the activation after the last frozen group
-    // for partial unfreezing. Each trial is charged the prefix's forward FLOPs on its training
-    // split once, whether it computed them or found them cached.
-    const point: CachePoint | null = strategy.batchNorm !== 'frozen' || plan.frozenPrefix === 0 ? null : plan.headOnly ? 'features' : plan.frozenPrefix;
-    let extractionFlops = 0;
-    let tables: TrialData<unknown> = data;
-    // A head-only trial trains on standardised features (standardize.ts); `evaluation` keeps the
-    // raw ones, which the folded head is scored on.
-    let evaluation: TrialData<unknown> = data;
-    let standardizer: FeatureStandardizer | null = null;
-    if (point !== null) {
-      const cached = (split: 'train' | 'validation' | 'test'): Activation => {
-        // Folds train and hold out different examples; the test split is the same for all of them.
-        const key = s.fold && split !== 'test' ? `fold${s.fold.index}/${split}` : split;
-        const entry = s.featureCache.get(s.backboneKey, key, point, model, data[split], Math.max(batchSize, 256));
-        if (split === 'train') extractionFlops = entry.flops;
-        return entry.features;
-      };
-      const raw = { train: cached('train'), validation: cached('validation'), test: cached('test') };
-      const table = (split: 'train' | 'validation' | 'test', a: Activation): ExampleTable<Activation> => activationTable(a, data[split].labels, data[split].ids);
-      evaluation = { train: table('train', raw.train), validation: table('validation', raw.validation), test: table('test', raw.test) };
-      tables = evaluation;
-      if (point === 'features') {
-        standardizer = new FeatureStandardizer(raw.train as Tensor);
-        owned.push(standardizer);
-        const z = (split: 'train' | 'validation' | 'test'): ExampleTable<Activation> => {
-          const t = standardizer!.apply(raw[split] as Tensor);
-          owned.push(t);
-          return table(split, t);
-        };
-        tables = { train: z('train'), validation: z('validation'), test: z('test') };
-      }
-    }
-    const forward = (x: unknown): Tensor =>
-      point === null
-        ? model.forward(x as ModelInput)
-        : point === 'features'
-          ? model.forwardHead(x as Tensor)
-          : chainConsuming(model.forwardFeaturesFrom(x as Activation, point), (f) => model.forwardHead(f));
-
-    const optimizer = new AdamW(plan.optimizerGroups, { lr: strategy.lr.head });
-    const stepsPerEpoch = Math.ceil(tables.train.size / batchSize);
-    const totalSteps = stepsPerEpoch * epochs;
-    const scheduler = new LrScheduler(optimizer, cosine({ totalSteps, warmupSteps: Math.round(totalSteps * (s.warmupFraction ?? 0.1)) }));
-
+    const stepsPerEpoch = Math.ceil(data.train.size / batchSize);
     const curve: LearningCurvePoint[] = [];
     let best: { epoch: number; accuracy: number; state: Map<string, Tensor> | null } = { epoch: 0, accuracy: -1, state: null };
     let trainMacs = 0;
     let trainSeconds = 0;
+    let extractionFlops = 0;
     let failure: TrialRecord['failure'];
-    manualSeed(seed);
-    for (let epoch = 1; epoch <= epochs; epoch++) {
-      model.train();
-      const e0 = performance.now();
-      const order = randperm(tables.train.size);
-      let lossSum = 0;
-      const { macs } = countMacs(() => {
-        for (let step = 0; step < stepsPerEpoch; step++) {
-          const value = tidy(() => {
-            const idx = order.slice(0, step * batchSize, Math.min(tables.train.size, (step + 1) * batchSize));
-            optimizer.zeroGrad();
-            const loss = F.crossEntropy(forward(tables.train.take(idx)), tables.train.labels.indexSelect(0, idx));
-            const v = loss.item();
-            if (!Number.isFinite(v)) return v; // no step on a non-finite loss: the trial stops here
-            loss.backward();
-            optimizer.step();
-            scheduler.step();
-            return v;
-          });
-          if (!Number.isFinite(value)) {
-            failure = { epoch, step: step + 1, reason: `the training loss became ${value} at epoch ${epoch}, step ${step + 1}` };
-            break;
-          }
-          lossSum += value;
-          s.onProgress?.({ epoch, epochs, step: step + 1, stepsPerEpoch });
-        }
-      });
-      order.dispose();
-      trainMacs += macs.forward + macs.backward;
-      trainSeconds += (performance.now() - e0) / 1000;
-      if (failure) break;
-      const valAcc = accuracyOf(predictTable(model, tables.validation, 256, forward));
-      const lr = Object.fromEntries(optimizer.paramGroups.map((g) => [g.name, g.lr]));
-      curve.push({ epoch, trainLoss: lossSum / stepsPerEpoch, validationAccuracy: valAcc, lr, seconds: (performance.now() - e0) / 1000 });
-      if (valAcc > best.accuracy) {
-        disposeAll(best.state);
-        best = { epoch, accuracy: valAcc, state: snapshotMutable(model, plan) };
-      }
-    }
-    if (best.state) restore(model, best.state);
-    disposeAll(best.state);
-    optimizer.dispose();
-    standardizer?.foldInto(model.headLayer);
+    let epoch = 0; // over all phases
+    let seeded = false;
+    // What the final evaluation runs on: the last phase's inputs (raw cached features for a probe) and forward.
+    let evaluation: TrialData<unknown> = data;
+    let forward: (x: unknown) => Tensor = (x) => model.forward(x as ModelInput);
+    const phaseLog: NonNullable<TrialRecord['config']['phases']> = [];
 
-    const audit = auditFreeze(model, plan, before);
+    for (const phase of phases) {
+      current.plan?.release();
+      const p = (current.plan = planAdaptation(model, phase.spec));
+      // A frozen prefix that runs as at inference is computed once per split and cached: the whole
+      // backbone's features for a head-only plan, the activation after the last frozen group for
+      // partial unfreezing. Each trial is charged the prefix's forward FLOPs on its training split
+      // once per phase that uses it, whether it computed them or found them cached.
+      const point: CachePoint | null = phase.spec.batchNorm !== 'frozen' || p.frozenPrefix === 0 ? null : p.headOnly ? 'features' : p.frozenPrefix;
+      let tables: TrialData<unknown> = data;
+      evaluation = data;
+      // A head-only phase trains on standardised features (standardize.ts); `evaluation` keeps the
+      // raw ones, which the folded head is scored on.
+      let standardizer: FeatureStandardizer | null = null;
+      if (point !== null) {
+        const cached = (split: 'train' | 'validation' | 'test'): Activation => {
+          // Folds train and hold out different examples; the test split is the same for all of them.
+          const key = s.fold && split !== 'test' ? `fold${s.fold.index}/${split}` : split;
+          const entry = s.featureCache.get(s.backboneKey, key, point, model, data[split], Math.max(batchSize, 256));
+          if (split === 'train') extractionFlops += entry.flops;
+          return entry.features;
+        };
+        const raw = { train: cached('train'), validation: cached('validation'), test: cached('test') };
+        const table = (split: 'train' | 'validation' | 'test', a: Activation): ExampleTable<Activation> => activationTable(a, data[split].labels, data[split].ids);
+        evaluation = { train: table('train', raw.train), validation: table('validation', raw.validation), test: table('test', raw.test) };
+        tables = evaluation;
+        if (point === 'features') {
+          standardizer = new FeatureStandardizer(raw.train as Tensor);
+          owned.push(standardizer);
+          const z = (split: 'train' | 'validation' | 'test'): ExampleTable<Activation> => {
+            const t = standardizer!.apply(raw[split] as Tensor);
+            owned.push(t);
+            return table(split, t);
+          };
+          tables = { train: z('train'), validation: z('validation'), test: z('test') };
+        }
+      }
+      forward = (x: unknown): Tensor =>
+        point === null
+          ? model.forward(x as ModelInput)
+          : point === 'features'
+            ? model.forwardHead(x as Tensor)
+            : chainConsuming(model.forwardFeaturesFrom(x as Activation, point), (f) => model.forwardHead(f));
+
+      const optimizer = new AdamW(p.optimizerGroups, { lr: phase.spec.lr.head });
+      const totalSteps = stepsPerEpoch * phase.epochs;
+      const scheduler = new LrScheduler(optimizer, cosine({ totalSteps, warmupSteps: Math.round(totalSteps * (s.warmupFraction ?? 0.1)) }));
+      phaseLog.push({ phase: phase.name, epochs: phase.epochs, steps: totalSteps, headLr: phase.spec.lr.head });
+      if (!seeded) manualSeed(seed); // after any feature extraction, so a cache hit or miss draws the same stream
+      seeded = true;
+      for (let e = 1; e <= phase.epochs; e++) {
+        epoch++;
+        model.train();
+        const e0 = performance.now();
+        const order = randperm(tables.train.size);
+        let lossSum = 0;
+        const { macs } = countMacs(() => {
+          for (let step = 0; step < stepsPerEpoch; step++) {
+            const value = tidy(() => {
+              const idx = order.slice(0, step * batchSize, Math.min(tables.train.size, (step + 1) * batchSize));
+              optimizer.zeroGrad();
+              const loss = F.crossEntropy(forward(tables.train.take(idx)), tables.train.labels.indexSelect(0, idx));
+              const v = loss.item();
+              if (!Number.isFinite(v)) return v; // no step on a non-finite loss: the trial stops here
+              loss.backward();
+              optimizer.step();
+              scheduler.step();
+              return v;
+            });
+            if (!Number.isFinite(value)) {
+              failure = { epoch, step: step + 1, reason: `the training loss became ${value} at epoch ${epoch}, step ${step + 1}` };
+              break;
+            }
+            lossSum += value;
+            s.onProgress?.({ epoch, epochs, step: step + 1, stepsPerEpoch });
+          }
+        });
+        order.dispose();
+        trainMacs += macs.forward + macs.backward;
+        trainSeconds += (performance.now() - e0) / 1000;
+        if (failure) break;
+        const valAcc = accuracyOf(predictTable(model, tables.validation, 256, forward));
+        const lr = Object.fromEntries(optimizer.paramGroups.map((g) => [g.name, g.lr]));
+        curve.push({ epoch, trainLoss: lossSum / stepsPerEpoch, validationAccuracy: valAcc, lr, seconds: (performance.now() - e0) / 1000 });
+        if (phase.selects && valAcc > best.accuracy) {
+          disposeAll(best.state);
+          best = { epoch, accuracy: valAcc, state: snapshotMutable(model, p) };
+        }
+      }
+      optimizer.dispose();
+      if (phase.selects && best.state) restore(model, best.state);
+      disposeAll(best.state);
+      best.state = null;
+      // The head trained on z-scores becomes the same head on raw features (the next phase starts from it).
+      standardizer?.foldInto(model.headLayer);
+      if (failure) break;
+    }
+    const finalPlan = current.plan!;
+
+    const audit = auditFreeze(model, finalPlan, before);
     const validation = predictTable(model, evaluation.validation, 256, forward);
     const test = predictTable(model, evaluation.test, 256, forward);
     const wallSeconds = (performance.now() - t0) / 1000;
     // Exactly the size of the task file the lab writes for this model (task-weights.ts).
-    const storedBytes = safetensorsSize(taskTensors(model, taskTensorNames(model, plan)), taskMetadata(s.backboneKey, strategy.name));
+    const storedBytes = safetensorsSize(taskTensors(model, taskTensorNames(model, finalPlan)), taskMetadata(s.backboneKey, strategy.name));
     return {
       modality: s.modality,
       strategy: strategy.name,
@@ -227,17 +282,18 @@ export function trainTrial(setup: TrialSetup): TrainedTrial {
       ...(failure ? { failure } : {}),
       config: {
         epochs,
-        steps: totalSteps,
+        steps: stepsPerEpoch * epochs,
         batchSize,
         headLr: strategy.lr.head,
-        backboneLr: plan.trainableGroups.length > 1 ? strategy.lr.backbone : null,
+        backboneLr: finalPlan.trainableGroups.length > 1 ? strategy.lr.backbone : null,
         layerDecay: strategy.lr.layerDecay,
         batchNorm: strategy.batchNorm,
         partialK: strategy.trainable.kind === 'last' ? strategy.trainable.k : null,
         ...(strategy.tensors !== undefined && strategy.tensors !== 'all' ? { tensors: strategy.tensors } : {}),
+        ...(phases.length > 1 ? { phases: phaseLog } : {}),
       },
-      groups: plan.rows,
-      totals: plan.totals,
+      groups: finalPlan.rows,
+      totals: finalPlan.totals,
       audit,
       selectedEpoch: best.epoch,
       curve,
@@ -245,11 +301,11 @@ export function trainTrial(setup: TrialSetup): TrainedTrial {
       predictions: { validation, test },
       cost: {
         wallSeconds,
-        samplesPerSec: (tables.train.size * epochs) / Math.max(trainSeconds, 1e-9),
+        samplesPerSec: (data.train.size * epochs) / Math.max(trainSeconds, 1e-9),
         trainFlops: 2 * trainMacs + extractionFlops,
         peakNativeBytes: memoryStats().peakNativeBytes,
         storedBytes,
-        trainableParams: plan.totals.trainable,
+        trainableParams: finalPlan.totals.trainable,
       },
     };
   }
