@@ -35,7 +35,7 @@ export function renderReport(input: ReportInput): string {
   const nextId = (): string => `chart-${chartCount++}`;
   const views = MODALITIES.flatMap((m) => {
     const s = summary.modalities[m];
-    return s ? [buildModalityView(m, s, trials, split, input.confusionDiffs?.[m], nextId)] : [];
+    return s ? [buildModalityView(m, s, trials, split, input.confusionDiffs?.[m] ?? s.confusionDiffs, nextId)] : [];
   });
   const data = { charts: views.flatMap(chartsOf) };
 

@@ -1,6 +1,6 @@
 // The report's stylesheet: one column, readable tables, charts in a responsive grid. System
 // fonts only, since the file must not fetch anything.
-import { STRATEGY_COLORS } from './modality-view.js';
+import { FALLBACK_COLOR, STRATEGY_COLORS } from './modality-view.js';
 
 const strategySwatches = Object.entries(STRATEGY_COLORS)
   .map(([name, color]) => `.s-${name}{background:${color}}`)
@@ -28,11 +28,22 @@ dl.meta dd{margin:0;overflow-wrap:anywhere}
 .recommendation{border:1px solid var(--line);border-left:6px solid #1a7f37;background:#f0fff4;border-radius:6px;padding:10px 16px;margin:8px 0 12px}
 .recommendation.none{border-left-color:#9a6700;background:#fff8c5}
 .recommendation .verdict{font-size:18px}
-.recommendation .evidence{margin:2px 0 0;color:var(--muted)}
+.recommendation.chosen.evidence-provisional{border-left-color:#bf8700;background:#fffbea}
 .recommendation ul{margin:2px 0 6px;padding-left:22px}
+dl.decision{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;margin:6px 0 4px}
+dl.decision dt{color:var(--muted)}
+dl.decision dd{margin:0;overflow-wrap:anywhere}
+.recommendation .level{text-transform:capitalize}
+code.path{font-size:13px;background:#fff;border:1px solid var(--line);border-radius:4px;padding:0 5px}
+.sanity{margin:4px 0 12px}
+table.gates td.gates{white-space:normal}
+table.gates td.problems ul{margin:0;padding-left:18px}
+.gate{display:inline-block;white-space:nowrap;font-weight:600;font-size:12.5px;margin-right:8px}
+.gate.ok{color:#1a7f37}.gate.bad{color:#cf222e}.gate.warn{color:#9a6700}
+ul.plain{margin:0;padding-left:18px}
 .warnings{border:1px solid #d4a72c;background:#fff8c5;border-radius:6px;padding:6px 16px;margin:8px 0}
 .warnings ul{margin:2px 0 6px;padding-left:22px}
-.swatch{display:inline-block;width:11px;height:11px;border-radius:2px;margin-right:7px;vertical-align:baseline}
+.swatch{display:inline-block;width:11px;height:11px;border-radius:2px;margin-right:7px;vertical-align:baseline;background:${FALLBACK_COLOR}}
 ${strategySwatches}
 table{border-collapse:collapse}
 table.data{width:100%;font-size:13px}
@@ -57,9 +68,22 @@ figcaption,.caption{color:var(--muted);font-size:12.5px;margin:4px 0 0}
 .chart{width:100%;border:1px solid var(--line);border-radius:6px;background:#fff}
 .chart-wide{height:380px}
 .chart-grid{display:grid;gap:12px}
-.chart-grid.confusions{grid-template-columns:repeat(auto-fill,minmax(440px,1fr))}
-.chart-grid.diffs{grid-template-columns:repeat(auto-fill,minmax(340px,1fr))}
-.chart-square{height:340px}
+.chart-grid>*{min-width:0}
+.chart-grid.curves{grid-template-columns:repeat(auto-fill,minmax(min(100%,440px),1fr))}
+.chart-grid.heat{grid-template-columns:repeat(auto-fill,minmax(min(100%,var(--heat-min)),1fr));align-items:start}
+.heat-scroll{overflow:auto;max-width:100%}
+.chart.chart-heat{width:auto;margin:0 auto}
+figure.diff-panel{display:flex;flex-direction:column;gap:6px}
+table.changes{width:100%;font-size:12px}
+table.changes caption{text-align:left;font-size:12px;color:var(--muted);padding:0 0 2px}
+table.changes th,table.changes td{padding:3px 6px}
+table.changes td.change{width:1%}
+table.changes tr.group th{background:none;border-bottom:1px solid var(--line);padding-top:6px;font-size:12px}
+table.changes td.pair{overflow-wrap:anywhere}
+table.changes .cls{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:11.5px}
+table.changes tr.significant td.change>span:first-child{font-weight:700}
+.footnote{font-size:12px}
+.nowrap{white-space:nowrap}
 .notes{background:var(--panel);border:1px solid var(--line);border-radius:6px;padding:4px 18px 10px}
 .notes h4{font-size:16px;margin:14px 0 6px}.notes h5{font-size:15px;margin:12px 0 4px}.notes h6{font-size:14px;margin:10px 0 4px}
 .notes pre{background:#fff;border:1px solid var(--line);padding:8px;overflow:auto}

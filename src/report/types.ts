@@ -1,17 +1,26 @@
 // What the report takes in. Only the lab's own records plus optional extras; nothing here is
 // computed by the report beyond averaging over seeds.
 import type { Summary, TrialRecord } from '../adapt/run-record.js';
-import type { ConfusionMatrix } from '../evaluate/types.js';
+import type { ConfusionMatrix, PairChange } from '../evaluate/types.js';
 import type { Modality, StrategyName } from '../adapt/types.js';
 
 export type ReportSplit = 'validation' | 'test';
 
-/** A precomputed difference of mean confusion matrices: `strategy − baseline`, same split. */
+/**
+ * A precomputed difference of mean confusion matrices: `strategy − baseline`, same split. The
+ * lab's StrategyConfusionDiff is one; its paired tests per cell (improved, worsened) are shown
+ * when present.
+ */
 export interface ConfusionDiff {
   strategy: StrategyName;
   baseline: StrategyName;
   split: ReportSplit;
   diff: ConfusionMatrix;
+  /** Seeds paired (baseline's seed s against the strategy's seed s). */
+  seeds?: number[];
+  /** Off-diagonal cells the strategy confuses less / more often, with their paired tests. */
+  improved?: PairChange[];
+  worsened?: PairChange[];
 }
 
 export interface ReportInput {
@@ -23,8 +32,9 @@ export interface ReportInput {
   /** Which split the confusion heatmaps and per-class table show (default: test). */
   confusionSplit?: ReportSplit;
   /**
-   * Diffs computed elsewhere (e.g. by the evaluation layer). When a modality has any, they are
-   * shown as given instead of the report's own `mean(strategy) − mean(baseline)`.
+   * Diffs computed elsewhere (e.g. the lab's paired comparisons; the summary's own
+   * `confusionDiffs` are used when this is absent). Those of the shown split replace the
+   * report's own `mean(strategy) − mean(baseline)`, and their paired tests mark the cells.
    */
   confusionDiffs?: Partial<Record<Modality, ConfusionDiff[]>>;
 }

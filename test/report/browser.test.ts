@@ -14,7 +14,7 @@ import { writeReport } from '../../src/report/write.js';
 import { makeReportFixture, XSS_CLASS, SCRIPT_CLASS, TEXT_SCRIPT_CLASS } from './fixture.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const EXPECTED_CHARTS = 22; // 2 modalities × (score-cost + curves + 4 confusions + 5 diffs)
+const EXPECTED_CHARTS = 24; // 2 modalities × (score-cost + 2 curves + 4 confusions + 5 diffs)
 
 interface Loaded {
   page: Page;
@@ -66,21 +66,19 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-test('every chart container holds a drawn ECharts canvas', async () => {
+test('every chart container holds a drawn ECharts SVG', async () => {
   const { page: p } = await page();
-  const charts = await p.evaluate<{ specs: number; instances: number; boxes: { id: string; width: number; height: number; inked: number }[] }>(`(() => {
+  const charts = await p.evaluate<{ specs: number; instances: number; boxes: { id: string; width: number; height: number; shapes: number; texts: number }[] }>(`(() => {
     const data = JSON.parse(document.getElementById('adaptlab-report-data').textContent);
     const boxes = [...document.querySelectorAll('.chart')].map((el) => {
-      const canvases = [...el.querySelectorAll('canvas')];
-      // Pixels that are neither transparent nor white: the chart actually drew something.
-      const inked = Math.max(0, ...canvases.map((c) => {
-        const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-        let n = 0;
-        for (let i = 0; i < px.length; i += 4) if (px[i + 3] > 0 && (px[i] < 240 || px[i + 1] < 240 || px[i + 2] < 240)) n++;
-        return n;
-      }));
-      const r = canvases[0] ? canvases[0].getBoundingClientRect() : { width: 0, height: 0 };
-      return { id: el.id, width: r.width, height: r.height, inked };
+      const svg = el.querySelector('svg');
+      const r = svg ? svg.getBoundingClientRect() : { width: 0, height: 0 };
+      // Drawn marks: cells, lines, bars and symbols are paths (or rects, polygons) with a size.
+      const shapes = svg ? [...svg.querySelectorAll('path, rect, polygon, polyline, circle')].filter((s) => {
+        const b = s.getBBox();
+        return b.width > 0 || b.height > 0;
+      }).length : 0;
+      return { id: el.id, width: r.width, height: r.height, shapes, texts: svg ? svg.querySelectorAll('text').length : 0 };
     });
     return { specs: data.charts.length, instances: document.querySelectorAll('[_echarts_instance_]').length, boxes };
   })()`);
@@ -88,8 +86,9 @@ test('every chart container holds a drawn ECharts canvas', async () => {
   assert.equal(charts.boxes.length, EXPECTED_CHARTS);
   assert.equal(charts.instances, EXPECTED_CHARTS);
   for (const b of charts.boxes) {
-    assert.ok(b.width > 100 && b.height > 100, `${b.id}: canvas is ${b.width}×${b.height}`);
-    assert.ok(b.inked > 1000, `${b.id}: only ${b.inked} drawn pixels`);
+    assert.ok(b.width > 100 && b.height > 100, `${b.id}: svg is ${b.width}×${b.height}`);
+    assert.ok(b.shapes >= 9, `${b.id}: only ${b.shapes} drawn shapes`);
+    assert.ok(b.texts >= 5, `${b.id}: only ${b.texts} texts`);
   }
 });
 

@@ -6,11 +6,14 @@ import type { Summary, TrialRecord, SeedStat, StrategySummary, ModalitySummary }
 import type { ClassMetrics, SplitMetrics } from '../../src/evaluate/types.js';
 import type { Modality, StrategyName } from '../../src/adapt/types.js';
 import { strategySanity } from '../../src/evaluate/sanity.js';
+import { summarizeTrials } from '../../src/evaluate/summarize.js';
 
 export const XSS_CLASS = '<img src=x onerror=alert(1)>';
 export const SCRIPT_CLASS = 'bird</script><script>alert(2)</script>';
 export const TEXT_SCRIPT_CLASS = `phish'</script>"&amp;`;
-export const STRATEGIES: StrategyName[] = ['scratch', 'frozen', 'partial_unfreeze', 'full_finetune'];
+/** The four depths the fixture runs (the lab's other strategies are not in it). */
+type Depth = 'scratch' | 'frozen' | 'partial_unfreeze' | 'full_finetune';
+export const STRATEGIES: Depth[] = ['scratch', 'frozen', 'partial_unfreeze', 'full_finetune'];
 export const SEEDS = [0, 1, 2];
 
 /** mulberry32: small, seeded, good enough to draw fixture predictions. */
@@ -36,10 +39,10 @@ interface ModalitySpec {
   source: string;
   epochs: number;
   /** Target accuracy per strategy. */
-  accuracy: Record<StrategyName, number>;
-  trainFlops: Record<StrategyName, number>;
-  wallSeconds: Record<StrategyName, number>;
-  trainable: Record<StrategyName, number>;
+  accuracy: Record<Depth, number>;
+  trainFlops: Record<Depth, number>;
+  wallSeconds: Record<Depth, number>;
+  trainable: Record<Depth, number>;
   totalParams: number;
 }
 
@@ -74,6 +77,43 @@ const TEXT: ModalitySpec = {
   trainable: { scratch: 11_171_075, frozen: 771, partial_unfreeze: 3_153_923, full_finetune: 11_171_075 },
   totalParams: 11_171_075,
 };
+
+/** Oxford-IIIT-like class names for the many-class fixtures; some long, one not ASCII. */
+const PET_NAMES = [
+  'abyssinian', 'american_bulldog', 'american_pit_bull_terrier', 'basset_hound', 'beagle', 'bengal', 'birman', 'bombay',
+  'boxer', 'british_shorthair', 'chihuahua', 'egyptian_mau', 'english_cocker_spaniel', 'english_setter',
+  'german_shorthaired', 'great_pyrenees', 'havanese', 'japanese_chin', 'keeshond', 'leonberger', 'maine_coon',
+  'miniature_pinscher', 'newfoundland', 'persian', 'pomeranian', 'pug', 'ragdoll', 'russian_blue', 'saint_bernard',
+];
+/** A class name far longer than an axis has room for. */
+export const LONG_CLASS = 'staffordshire_bull_terrier (incl. mixed breeds from the shelter)';
+export const UNICODE_CLASS = 'Ägyptische Mau 猫';
+
+/** n class names: the two hostile ones, a long one and a non-ASCII one among pet breeds. */
+export function manyClassNames(n: number): string[] {
+  const names = PET_NAMES.slice(0, n);
+  if (n >= 2) names[1] = LONG_CLASS;
+  if (n >= 3) names[2] = XSS_CLASS;
+  if (n >= 4) names[3] = SCRIPT_CLASS;
+  if (n >= 6) names[5] = UNICODE_CLASS;
+  return names;
+}
+
+/** The vision spec with n classes, a bigger split to match, and full_finetune close to 100%. */
+function visionWith(n: number): ModalitySpec {
+  const weights = Array.from({ length: n }, (_, k) => 1 + ((k * 7) % 5) / 4);
+  const total = weights.reduce((s, v) => s + v, 0);
+  const examples = Math.max(120, 30 * n);
+  return {
+    ...VISION,
+    dataset: `pets-${n} (images/pets & co)`,
+    classNames: manyClassNames(n),
+    classShares: weights.map((w) => w / total),
+    sizes: { train: 4 * examples, validation: examples, test: examples },
+    // full_finetune's seeds spread around 97.5%: their symmetric t interval runs past 100%.
+    accuracy: { scratch: 0.42, frozen: 0.8, partial_unfreeze: 0.9, full_finetune: 0.975 },
+  };
+}
 
 function splitLabels(spec: ModalitySpec, n: number): number[] {
   const labels: number[] = [];
@@ -115,7 +155,7 @@ function predict(labels: number[], accuracy: number, classes: number, next: () =
   });
 }
 
-function trial(spec: ModalitySpec, strategy: StrategyName, seed: number): TrialRecord {
+function trial(spec: ModalitySpec, strategy: Depth, seed: number): TrialRecord {
   const next = rng(1000 * STRATEGIES.indexOf(strategy) + 17 * seed + (spec.modality === 'text' ? 7919 : 0));
   const classes = spec.classNames.length;
   const target = spec.accuracy[strategy] + (next() - 0.5) * 0.06;
@@ -182,16 +222,29 @@ function trial(spec: ModalitySpec, strategy: StrategyName, seed: number): TrialR
   };
 }
 
-/** Mean, sample SD and the t-based 95% interval (t(0.975, 2) = 4.303 for three seeds). */
-function seedStat(values: number[]): SeedStat {
+/**
+ * Mean, sample SD and the t-based 95% interval (t(0.975, 2) = 4.303 for three seeds); with
+ * `bounded`, also a 95% interval inside [0, 1] (the t interval on the logit scale, mapped back).
+ */
+function seedStat(values: number[], bounded = false): SeedStat {
   const n = values.length;
   const mean = values.reduce((s, v) => s + v, 0) / n;
   const sd = Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / (n - 1));
   const half = (4.303 * sd) / Math.sqrt(n);
-  return { mean, sd, ci95: [mean - half, mean + half], values };
+  const stat: SeedStat & { ci95Bounded?: [number, number] } = { mean, sd, ci95: [mean - half, mean + half], values };
+  if (bounded) {
+    const logit = (p: number): number => Math.log(Math.min(0.999, Math.max(0.001, p)) / (1 - Math.min(0.999, Math.max(0.001, p))));
+    const z = values.map(logit);
+    const zm = z.reduce((s, v) => s + v, 0) / n;
+    const zh = (4.303 * Math.sqrt(z.reduce((s, v) => s + (v - zm) ** 2, 0) / (n - 1))) / Math.sqrt(n);
+    const back = (x: number): number => 1 / (1 + Math.exp(-x));
+    stat.ci95Bounded = [back(zm - zh), back(zm + zh)];
+  }
+  return stat;
 }
 
-function strategySummary(trials: TrialRecord[]): StrategySummary {
+function strategySummary(trials: TrialRecord[], bounded = false): StrategySummary {
+  const seedStat_ = (values: number[]): SeedStat => seedStat(values, bounded);
   const avg = (f: (t: TrialRecord) => number): number => trials.reduce((s, t) => s + f(t), 0) / trials.length;
   const failures = trials.flatMap((t) => t.audit.changedFrozen.map((name) => `seed ${t.seed}: ${name}`));
   return {
@@ -200,8 +253,8 @@ function strategySummary(trials: TrialRecord[]): StrategySummary {
     audit: { passed: failures.length === 0, failures },
     sanity: strategySanity(trials, trials[0].metrics.validation.confusion.length),
     metrics: {
-      validation: { accuracy: seedStat(trials.map((t) => t.metrics.validation.accuracy)), macroF1: seedStat(trials.map((t) => t.metrics.validation.macroF1)) },
-      test: { accuracy: seedStat(trials.map((t) => t.metrics.test.accuracy)), macroF1: seedStat(trials.map((t) => t.metrics.test.macroF1)) },
+      validation: { accuracy: seedStat_(trials.map((t) => t.metrics.validation.accuracy)), macroF1: seedStat_(trials.map((t) => t.metrics.validation.macroF1)) },
+      test: { accuracy: seedStat_(trials.map((t) => t.metrics.test.accuracy)), macroF1: seedStat_(trials.map((t) => t.metrics.test.macroF1)) },
     },
     cost: {
       wallSeconds: avg((t) => t.cost.wallSeconds),
@@ -213,12 +266,41 @@ function strategySummary(trials: TrialRecord[]): StrategySummary {
   };
 }
 
-function modalitySummary(spec: ModalitySpec, trials: TrialRecord[]): ModalitySummary {
+interface SummaryOptions {
+  bounded: boolean;
+  /** Attach the lab's paired confusion comparisons (with tests per cell) to the summary. */
+  labDiffs: boolean;
+  /** A provisional recommendation with a cheaper depth still open, instead of a settled one. */
+  provisional: boolean;
+}
+
+function modalitySummary(spec: ModalitySpec, trials: TrialRecord[], options: SummaryOptions): ModalitySummary {
   const strategies: ModalitySummary['strategies'] = {};
-  for (const s of STRATEGIES) strategies[s] = strategySummary(trials.filter((t) => t.strategy === s));
-  const recommendation: ModalitySummary['recommendation'] =
-    spec.modality === 'vision'
+  for (const s of STRATEGIES) strategies[s] = strategySummary(trials.filter((t) => t.strategy === s), options.bounded);
+  const vision = spec.modality === 'vision';
+  const recommendation: ModalitySummary['recommendation'] = !vision
+    ? {
+        strategy: null,
+        evidence: 'insufficient',
+        reasons: ['the 95% intervals of frozen, partial_unfreeze and full_finetune overlap at 150 validation examples'],
+        flags: ['partial_unfreeze failed its freeze audit on seed 1', `class "${TEXT_SCRIPT_CLASS}" is rare`],
+        cheapestNotRuledOut: null,
+        settled: false,
+        settlingMargin: null,
+        evidenceNeeded: [],
+      }
+    : options.provisional
       ? {
+          strategy: 'partial_unfreeze',
+          evidence: 'provisional',
+          reasons: ['partial_unfreeze is within the 3-point margin of the best validation accuracy (full_finetune) and costs 2.8× fewer training FLOPs'],
+          flags: [`class "${XSS_CLASS}" has only ${Math.round(spec.classShares[2] * spec.sizes.validation)} validation examples`],
+          cheapestNotRuledOut: 'frozen',
+          settled: false,
+          settlingMargin: { margin: 0.12, strategy: 'frozen' },
+          evidenceNeeded: ['frozen vs partial_unfreeze: about 6 more seeds, or about 900 more validation examples, would show whether frozen is within the margin'],
+        }
+      : {
           strategy: 'frozen',
           evidence: 'sufficient',
           reasons: [
@@ -230,17 +312,8 @@ function modalitySummary(spec: ModalitySpec, trials: TrialRecord[]): ModalitySum
           settled: true,
           settlingMargin: { margin: 0.02, strategy: 'frozen' },
           evidenceNeeded: [],
-        }
-      : {
-          strategy: null,
-          evidence: 'insufficient',
-          reasons: ['the 95% intervals of frozen, partial_unfreeze and full_finetune overlap at 150 validation examples'],
-          flags: ['partial_unfreeze failed its freeze audit on seed 1', `class "${TEXT_SCRIPT_CLASS}" is rare`],
-          cheapestNotRuledOut: null,
-          settled: false,
-          settlingMargin: null,
-          evidenceNeeded: [],
         };
+  const saved = trials.find((t) => t.strategy === recommendation.strategy && t.seed === 0);
   return {
     dataset: { name: spec.dataset, classNames: spec.classNames, contentHash: 'sha256:9f2c4e</script>', splitSeed: 13, sizes: spec.sizes },
     backbone: { arch: spec.arch, source: spec.source },
@@ -254,11 +327,44 @@ function modalitySummary(spec: ModalitySpec, trials: TrialRecord[]): ModalitySum
       resolutionPoints: 100 / spec.sizes.validation,
       reason: `one validation split of ${spec.sizes.validation} examples`,
     },
-    schedule: 'grid',
-    rounds: [],
-    preprocessing: ['The data holds 900 images (as decoded: 900 32x32 RGB).'],
-    savedModel: { none: 'fixture: no model' },
+    schedule: vision ? 'race' : 'grid',
+    rounds: vision
+      ? [
+          {
+            round: 1,
+            seedsRun: { scratch: [0, 1], frozen: [0, 1], partial_unfreeze: [0, 1], full_finetune: [0, 1] },
+            added: STRATEGIES.flatMap((strategy) => [0, 1].map((seed) => ({ strategy, seed }))),
+            decision: { strategy: 'frozen', evidence: 'provisional', best: 'partial_unfreeze', cheapestNotRuledOut: 'frozen', settled: false },
+            spent: { trainFlops: 1.1e14, trainSeconds: 2099.8 },
+            stopped: [{ strategy: 'scratch', reason: 'every seed is below frozen\'s <worst>' }],
+            next: 'round 2: one more seed for frozen, partial_unfreeze and full_finetune',
+          },
+          {
+            round: 2,
+            seedsRun: { scratch: [0, 1], frozen: [0, 1, 2], partial_unfreeze: [0, 1, 2], full_finetune: [0, 1, 2] },
+            added: (['frozen', 'partial_unfreeze', 'full_finetune'] as StrategyName[]).map((strategy) => ({ strategy, seed: 2 })),
+            decision: { strategy: recommendation.strategy, evidence: recommendation.evidence, best: 'full_finetune', cheapestNotRuledOut: recommendation.cheapestNotRuledOut, settled: recommendation.settled },
+            spent: { trainFlops: 1.4e14, trainSeconds: 2736.6 },
+            stopped: [],
+            next: 'the race ended: the decision is settled',
+          },
+        ]
+      : [],
+    preprocessing: vision
+      ? [`The data holds ${spec.sizes.train + spec.sizes.validation + spec.sizes.test} images (as decoded: 32x32 RGB), resized to 64x64 and normalised with ImageNet's mean and std.`]
+      : ['The e-mails were lower-cased and cut to 128 tokens.'],
+    savedModel: saved
+      ? {
+          path: `models/${spec.modality}`,
+          strategy: saved.strategy,
+          seed: 0,
+          fold: null,
+          storedBytes: saved.cost.storedBytes,
+          metrics: { validation: saved.metrics.validation.accuracy, test: saved.metrics.test.accuracy },
+        }
+      : { none: 'no depth was recommended, so no model was handed over' },
     strategies,
+    ...(options.labDiffs ? { confusionDiffs: summarizeTrials(trials).diffs } : {}),
     recommendation,
   };
 }
@@ -294,16 +400,35 @@ export interface ReportFixture {
   notes: { vision: string; text: string };
 }
 
-export function makeReportFixture(): ReportFixture {
-  const trials = [VISION, TEXT].flatMap((spec) => STRATEGIES.flatMap((s) => SEEDS.map((seed) => trial(spec, s, seed))));
+export interface ReportFixtureOptions {
+  /**
+   * Classes of the vision dataset. Without it, the 4 hostile-named pets of the default run;
+   * with it, pet breeds (a long name, the hostile names, a non-ASCII one), a split of 30
+   * examples per class, and full_finetune close to 100% (its t interval runs past it).
+   */
+  visionClasses?: number;
+  /** Give every SeedStat a bounded interval (ci95Bounded) besides the t interval. */
+  boundedIntervals?: boolean;
+  /** Put the lab's paired confusion comparisons (summarizeTrials' diffs) in the summary, as the lab does. */
+  labDiffs?: boolean;
+}
+
+export function makeReportFixture(options: ReportFixtureOptions = {}): ReportFixture {
+  const vision = options.visionClasses === undefined ? VISION : visionWith(options.visionClasses);
+  const trials = [vision, TEXT].flatMap((spec) => STRATEGIES.flatMap((s) => SEEDS.map((seed) => trial(spec, s, seed))));
+  const summaryOptions: SummaryOptions = {
+    bounded: options.boundedIntervals === true,
+    labDiffs: options.labDiffs === true,
+    provisional: options.visionClasses !== undefined,
+  };
   const summary: Summary = {
     adaptlabVersion: '0.1.0',
     createdAt: '2025-06-01T12:00:00.000Z',
     seeds: SEEDS,
     margin: 0.03,
     modalities: {
-      vision: modalitySummary(VISION, trials.filter((t) => t.modality === 'vision')),
-      text: modalitySummary(TEXT, trials.filter((t) => t.modality === 'text')),
+      vision: modalitySummary(vision, trials.filter((t) => t.modality === 'vision'), summaryOptions),
+      text: modalitySummary(TEXT, trials.filter((t) => t.modality === 'text'), summaryOptions),
     },
   };
   return { summary, trials, notes: { vision: VISION_NOTES, text: TEXT_NOTES } };

@@ -63,10 +63,25 @@ test('every modality has its recommendation, strategy table, charts, per-class t
   const frozen = fixture.summary.modalities.vision!.strategies.frozen!;
   const acc = frozen.metrics.validation.accuracy;
   assert.ok(vision.includes(`${(acc.mean * 100).toFixed(1)} ± ${(((acc.ci95[1] - acc.ci95[0]) / 2) * 100).toFixed(1)}`));
-  assert.ok(vision.includes('630 GFLOP') && vision.includes('8.02 KiB'));
+  assert.ok(vision.includes('630 GFLOP') && vision.includes('8.21 kB'), 'sizes in decimal units, as the notes write them');
+  assert.doesNotMatch(markupOnly(html), /\b\d+(\.\d+)? [KMGT]iB\b/, 'no binary units anywhere in the report');
+  // The decision next to the recommendation: evidence, cheapest depth not ruled out, saved model, sanity gates.
+  assert.match(vision, /<dt>Evidence<\/dt><dd><strong class="level">sufficient<\/strong> — the choice is settled/);
+  assert.match(vision, /<dt>Cheapest depth not ruled out<\/dt><dd><span class="swatch s-frozen"><\/span>frozen, the recommended depth itself/);
+  assert.match(vision, /<dt>Saved model<\/dt><dd><code class="path">models\/vision<\/code>.*frozen, seed 0, task file 8\.21 kB/);
+  const gates = vision.slice(vision.indexOf('<div class="sanity">'), vision.indexOf('</table>', vision.indexOf('<div class="sanity">')));
+  for (const strategy of STRATEGIES) assert.ok(gates.includes(`</span>${strategy}</td>`), `a sanity-gates row for ${strategy}`);
+  const scratchSanity = fixture.summary.modalities.vision!.strategies.scratch!.sanity;
+  if (scratchSanity.undertrained) assert.ok(gates.includes('⚠ still improving'));
+  for (const problem of scratchSanity.problems) assert.ok(gates.includes(problem.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/'/g, '&#39;').replace(/"/g, '&quot;')), `problem "${problem}"`);
+  assert.ok(vision.indexOf('<div class="sanity">') < vision.indexOf('<h3>Strategies'), 'the gates sit with the recommendation, before the tables');
+  assert.match(vision, /<h3>How the decision evolved <span class="sub">\(race, 2 rounds\)<\/span><\/h3>/);
 
   const text = section(html, 'text');
   assert.match(text, /No recommendation: the evidence does not single out a strategy\./);
+  assert.match(text, /<dt>Evidence<\/dt><dd><strong class="level">insufficient<\/strong>/);
+  assert.match(text, /<dt>Saved model<\/dt><dd>none: no depth was recommended/);
+  assert.ok(!text.includes('How the decision evolved'), 'a grid of one round has no rounds table');
   assert.match(text, /<td class="fail">✗ fail<\/td>/);
   assert.match(text, /Freeze audit of partial_unfreeze failed: <ul><li>seed 1: encoder\.layer\.0\.attention\.self\.query\.weight &lt;changed&gt;<\/li><\/ul>/);
   assert.match(text, /<h5>No recommendation yet<\/h5>\n<ol><li>run more seeds<\/li>/);
@@ -116,10 +131,11 @@ test('the Content-Security-Policy admits exactly the two inline scripts and no n
 
 test('charts: one score-cost, one curves, a confusion per strategy, diffs against scratch and frozen', () => {
   const charts = chartData(html);
-  assert.equal(charts.length, 22);
+  assert.equal(charts.length, 24);
   const kinds = charts.map((c) => c.kind);
   assert.equal(kinds.filter((k) => k === 'score-cost').length, 2);
-  assert.equal(kinds.filter((k) => k === 'curves').length, 2);
+  assert.equal(kinds.filter((k) => k === 'curves').length, 4);
+  assert.deepEqual(charts.filter((c) => c.kind === 'curves').map((c) => c.kind === 'curves' && c.metric), ['accuracy', 'loss', 'accuracy', 'loss']);
   assert.equal(kinds.filter((k) => k === 'confusion').length, 8);
   assert.equal(kinds.filter((k) => k === 'confusion-diff').length, 10);
   for (const c of charts) assert.ok(html.includes(`<div class="chart `) && html.includes(`id="${c.id}"`), `container for ${c.id}`);
@@ -155,7 +171,8 @@ test('score-vs-cost points and learning curves come from the summary and the tri
   const point = scatter.points.find((p) => p.strategy === 'frozen')!;
   assert.equal(point.flops, frozen.cost.trainFlops);
   assert.equal(point.mean, frozen.metrics.validation.accuracy.mean * 100);
-  assert.deepEqual(point.ci95, frozen.metrics.validation.accuracy.ci95.map((v) => v * 100));
+  const [lo, hi] = frozen.metrics.validation.accuracy.ci95;
+  assert.deepEqual(point.ci95, { lo: lo * 100, hi: hi * 100, kind: 't', beyond: false });
   assert.deepEqual(point.seeds, frozen.metrics.validation.accuracy.values.map((v) => v * 100));
 
   const curves = charts.find((c) => c.kind === 'curves');
@@ -163,7 +180,13 @@ test('score-vs-cost points and learning curves come from the summary and the tri
   const scratch = curves.series.find((s) => s.strategy === 'scratch')!;
   const trials = fixture.trials.filter((t) => t.modality === 'vision' && t.strategy === 'scratch');
   assert.equal(scratch.points.length, 6);
-  assert.deepEqual(scratch.points[2], [3, (trials.reduce((s, t) => s + t.curve[2].validationAccuracy, 0) / trials.length) * 100]);
+  assert.deepEqual(scratch.points[2], [3, (trials.reduce((s, t) => s + t.curve[2].validationAccuracy, 0) / trials.length) * 100, 3]);
+
+  // Training loss per epoch, mean over the seeds, from the same trial curves.
+  const losses = charts.filter((c) => c.kind === 'curves' && c.metric === 'loss')[0];
+  assert.ok(losses && losses.kind === 'curves');
+  const lossScratch = losses.series.find((s) => s.strategy === 'scratch')!;
+  assert.deepEqual(lossScratch.points[4], [5, trials.reduce((s, t) => s + t.curve[4].trainLoss, 0) / trials.length, 3]);
 });
 
 test('precomputed diffs replace the computed ones', () => {
@@ -172,9 +195,10 @@ test('precomputed diffs replace the computed ones', () => {
   const diffs = chartData(doc).filter((c): c is ConfusionDiffChartSpec => c.kind === 'confusion-diff');
   assert.equal(diffs.length, 5 + 1);
   const text = diffs[diffs.length - 1];
-  assert.equal(text.title, 'full_finetune − frozen (validation)');
+  assert.equal(text.title, 'full_finetune − frozen (validation split)', 'a diff of another split than the one shown says so');
   assert.deepEqual(text.diff, given);
-  assert.ok(section(doc, 'text').includes('(as supplied with the report input)'));
+  assert.equal(text.tests, null);
+  assert.ok(!/report input|as supplied/.test(doc), 'no internal wording');
   assert.throws(
     () => renderReport({ ...input, confusionDiffs: { text: [{ strategy: 'frozen', baseline: 'scratch', split: 'test', diff: [[1, 2], [3, 4]] }] } }),
     (e: unknown) => e instanceof ArgumentError && /expected a 3×3 confusion matrix/.test(e.message),
@@ -185,11 +209,11 @@ test('gaps in the records are reported on the page, malformed records are refuse
   const withoutScratch = fixture.trials.filter((t) => !(t.modality === 'vision' && t.strategy === 'scratch'));
   const doc = renderReport({ summary: fixture.summary, trials: withoutScratch });
   const vision = section(doc, 'vision');
-  assert.match(vision, /<div class="warnings">.*scratch is in the summary but has no trial records/);
+  assert.match(vision, /<div class="warnings">.*scratch is in summary.json but has no trial files/);
   assert.ok(!vision.includes('Against scratch'));
   assert.ok(vision.includes('<h4>Against frozen</h4>'));
   assert.ok(!vision.includes('Adaptation notes'), 'no notes given, no notes section');
-  assert.equal(chartData(doc).length, 22 - 1 - 3, 'no scratch confusion and no diffs against scratch');
+  assert.equal(chartData(doc).length, 24 - 1 - 3, 'no scratch confusion and no diffs against scratch');
 
   const bad = structuredClone(fixture.trials);
   bad[4].metrics.test.confusion = [[1, 2], [3, 4]];
