@@ -243,8 +243,7 @@ export const CHARTS_CLIENT_JS = String.raw`(function () {
   function intervalText(ci) {
     if (!ci) return ' (no interval: one seed)';
     var range = ci.lo.toFixed(1) + '\u2013' + ci.hi.toFixed(1) + '%';
-    if (ci.kind === 'bounded') return ' (95% interval ' + range + ')';
-    if (!ci.beyond) return ' (95% t interval ' + range + ')';
+    if (!ci.beyond) return ' (95% interval ' + range + ')';
     return ' (95% t interval ' + range + ': symmetric over few seeds, it runs past what an accuracy can be; drawn to ' +
       (ci.hi > 100 ? '100%' : '0%') + ' with an arrow)';
   }

@@ -78,10 +78,10 @@ function pair(v: unknown): [number, number] | null {
 }
 
 /**
- * The interval to show for an accuracy: the bounded one when the summary carries it
- * (`ci95Bounded`, fractions in [0, 1]), else `ci95`. A `ci95` that is not symmetric about the
- * mean and stays in [0, 1] is taken as already bounded. A symmetric t interval that leaves
- * [0, 1] is kept as it is and flagged `beyond`, so the page can say so instead of clipping it.
+ * The interval to show for an accuracy. Summaries from this version hold a bounded `ci95` (a
+ * score interval, inside [0, 1], possibly asymmetric); older ones a symmetric t interval, which
+ * can leave [0, 1]: that one is kept as it is and flagged `beyond`, so the page can say so
+ * instead of clipping it. A separate `ci95Bounded` (fractions in [0, 1]) is preferred when present.
  */
 export function accuracyInterval(stat: SeedStat | undefined): ShownInterval | null {
   if (!stat || !finite(stat.mean)) return null;

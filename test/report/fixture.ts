@@ -223,22 +223,23 @@ function trial(spec: ModalitySpec, strategy: Depth, seed: number): TrialRecord {
 }
 
 /**
- * Mean, sample SD and the t-based 95% interval (t(0.975, 2) = 4.303 for three seeds); with
- * `bounded`, also a 95% interval inside [0, 1] (the t interval on the logit scale, mapped back).
+ * Mean, sample SD and the symmetric t-based 95% interval (t(0.975, 2) = 4.303 for three seeds),
+ * as older summaries hold it; with `bounded`, an interval inside [0, 1] instead, asymmetric like
+ * the lab's current one (here: the t interval on the logit scale, mapped back).
  */
 function seedStat(values: number[], bounded = false): SeedStat {
   const n = values.length;
   const mean = values.reduce((s, v) => s + v, 0) / n;
   const sd = Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / (n - 1));
   const half = (4.303 * sd) / Math.sqrt(n);
-  const stat: SeedStat & { ci95Bounded?: [number, number] } = { mean, sd, ci95: [mean - half, mean + half], values };
+  const stat: SeedStat = { mean, sd, ci95: [mean - half, mean + half], values };
   if (bounded) {
     const logit = (p: number): number => Math.log(Math.min(0.999, Math.max(0.001, p)) / (1 - Math.min(0.999, Math.max(0.001, p))));
     const z = values.map(logit);
     const zm = z.reduce((s, v) => s + v, 0) / n;
     const zh = (4.303 * Math.sqrt(z.reduce((s, v) => s + (v - zm) ** 2, 0) / (n - 1))) / Math.sqrt(n);
     const back = (x: number): number => 1 / (1 + Math.exp(-x));
-    stat.ci95Bounded = [back(zm - zh), back(zm + zh)];
+    stat.ci95 = [back(zm - zh), back(zm + zh)];
   }
   return stat;
 }
@@ -407,7 +408,7 @@ export interface ReportFixtureOptions {
    * examples per class, and full_finetune close to 100% (its t interval runs past it).
    */
   visionClasses?: number;
-  /** Give every SeedStat a bounded interval (ci95Bounded) besides the t interval. */
+  /** Give every SeedStat a bounded, asymmetric ci95 (as the lab now writes) instead of the symmetric t interval. */
   boundedIntervals?: boolean;
   /** Put the lab's paired confusion comparisons (summarizeTrials' diffs) in the summary, as the lab does. */
   labDiffs?: boolean;
