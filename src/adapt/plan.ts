@@ -17,15 +17,31 @@ export interface AdaptationPlan {
   /** One row per parameter (shared tensors once), in the model's group order. */
   rows: ParameterRow[];
   totals: ParameterTotals;
-  /** Groups for the optimizer: only trainable parameters, split by weight-decay role. */
+  /**
+   * Groups for the optimizer: the parameters that train from the first step, split by weight-decay
+   * role (under gradual unfreezing, the head's; the others come from unfreeze()).
+   */
   optimizerGroups: ParamGroup[];
+  /**
+   * Gradual unfreezing: the backbone groups that start frozen and join training one by one, in
+   * the order they join (top first). Empty when every planned group trains from the first step.
+   */
+  unfreezeOrder: string[];
+  /**
+   * Unfreezes the next group of unfreezeOrder: its planned tensors get gradients, its modules leave
+   * inference mode. Returns the group and the optimizer groups to add for it (empty once all joined).
+   */
+  unfreezeNext(): { group: string; optimizerGroups: ParamGroup[] } | null;
   /** Names of the model's groups with at least one trainable tensor (head last). */
   trainableGroups: string[];
   /** Only the head trains: the backbone's output can be computed once and cached. */
   headOnly: boolean;
   /** Backbone groups before the first one with a trainable tensor (0 when the first group trains). */
   frozenPrefix: number;
-  /** Qualified names of modules that run in inference mode during training (frozen subtrees). */
+  /**
+   * Qualified names of modules that run in inference mode throughout training (frozen subtrees;
+   * under gradual unfreezing, those of groups still waiting run so too until they join).
+   */
   inferenceModules: string[];
   /** Removes the train-mode hook this plan installed. */
   release(): void;
@@ -90,8 +106,8 @@ export function planAdaptation(model: ClassificationModel, spec: StrategySpec): 
 
   const roles = parameterRoles(model);
   const rows: ParameterRow[] = [];
-  const optimizerGroups: ParamGroup[] = [];
   const trainableSet = new Set<Tensor>();
+  const groupOptimizer = new Map<string, ParamGroup[]>(); // model group -> its optimizer groups
   const withTrainable: number[] = []; // indices of groups with at least one trainable tensor
   let headParams = 0;
   groups.forEach((g, i) => {
@@ -108,7 +124,6 @@ export function planAdaptation(model: ClassificationModel, spec: StrategySpec): 
       const role = roles.get(t)!;
       const trains = groupTrains && (distance === 0 || selected(spec, name));
       rows.push({ name, group: g.name, trainable: trains, lr: trains ? lr : null, weightDecay: trains ? (decays(role) ? spec.weightDecay : 0) : null, numel: t.numel, role });
-      t.requiresGrad_(trains);
       if (trains) {
         trainableSet.add(t);
         (decays(role) ? decayParams : plainParams).push([name, t]);
@@ -117,33 +132,61 @@ export function planAdaptation(model: ClassificationModel, spec: StrategySpec): 
     }
     if (decayParams.length + plainParams.length > 0) withTrainable.push(i);
     if (lr !== null) {
-      if (decayParams.length) optimizerGroups.push({ name: g.name, params: decayParams, lr, weightDecay: spec.weightDecay });
-      if (plainParams.length) optimizerGroups.push({ name: `${g.name}/no_decay`, params: plainParams, lr, weightDecay: 0 });
+      const own: ParamGroup[] = [];
+      if (decayParams.length) own.push({ name: g.name, params: decayParams, lr, weightDecay: spec.weightDecay });
+      if (plainParams.length) own.push({ name: `${g.name}/no_decay`, params: plainParams, lr, weightDecay: 0 });
+      groupOptimizer.set(g.name, own);
     }
   });
   const frozenPrefix = withTrainable[0] ?? groups.length - 1;
+  // Gradual unfreezing: every trainable backbone group waits, and they join top first.
+  const unfreezeOrder = spec.unfreezing ? withTrainable.filter((i) => i < groups.length - 1).map((i) => groups[i].name).reverse() : [];
+  const waiting = new Set(unfreezeOrder);
+  const groupOf = new Map(groups.flatMap((g) => g.params.map(([, t]) => [t, g.name] as const)));
+  /** Whether a tensor trains at this point of training (planned, and its group not waiting). */
+  const trainingNow = (t: Tensor): boolean => trainableSet.has(t) && !waiting.has(groupOf.get(t)!);
 
   // Frozen subtrees: modules all of whose parameters are frozen, taken maximal (a frozen layer,
   // not each of its children). Under the 'frozen' policy they run as at inference (BatchNorm on
   // running statistics, dropout off), which also makes their outputs cacheable. A BatchNorm whose
   // scale stays fixed keeps its running statistics as well, even where its bias trains (bitfit).
-  const inference: [string, Module][] = [];
-  if (spec.batchNorm === 'frozen') {
+  const inferenceSet = (trains: (t: Tensor) => boolean): [string, Module][] => {
+    const inference: [string, Module][] = [];
+    if (spec.batchNorm !== 'frozen') return inference;
     const covered = (name: string): boolean => inference.some(([p]) => p === '' || name === p || name.startsWith(`${p}.`));
     for (const [name, m] of model.namedModules()) {
       if (name === '' || covered(name)) continue;
       const params = m.namedParameters();
-      const frozenSubtree = params.length > 0 && params.every(([, t]) => !trainableSet.has(t));
-      const fixedNorm = m instanceof BatchNorm2d && (m.weight === null || !trainableSet.has(m.weight));
+      const frozenSubtree = params.length > 0 && params.every(([, t]) => !trains(t));
+      const fixedNorm = m instanceof BatchNorm2d && (m.weight === null || !trains(m.weight));
       if (frozenSubtree || fixedNorm) inference.push([name, m]);
     }
-  }
+    return inference;
+  };
+  /** Modules that never train (what the audit holds fixed). */
+  const neverTrained = inferenceSet((t) => trainableSet.has(t));
+  /** Modules in inference mode now (grows smaller as waiting groups join). */
+  let inference = inferenceSet(trainingNow);
   const applyPolicy = (_: Module, training: boolean): void => {
     if (!training) return;
     for (const [, m] of inference) for (const [, d] of m.namedModules()) d.setOwnTraining(false);
   };
+  const applyGrad = (): void => {
+    for (const g of groups) for (const [, t] of g.params) t.requiresGrad_(trainingNow(t));
+  };
+  applyGrad();
   const release = model.onModeChange(applyPolicy);
   applyPolicy(model, model.training);
+
+  const unfreezeNext = (): { group: string; optimizerGroups: ParamGroup[] } | null => {
+    const group = unfreezeOrder.find((g) => waiting.has(g));
+    if (group === undefined) return null;
+    waiting.delete(group);
+    applyGrad();
+    inference = inferenceSet(trainingNow);
+    model.train(model.training); // every module back to the model's mode, then the policy again
+    return { group, optimizerGroups: groupOptimizer.get(group) ?? [] };
+  };
 
   const trainable = rows.filter((r) => r.trainable).reduce((n, r) => n + r.numel, 0);
   const frozen = rows.filter((r) => !r.trainable).reduce((n, r) => n + r.numel, 0);
@@ -152,11 +195,13 @@ export function planAdaptation(model: ClassificationModel, spec: StrategySpec): 
     strategy: spec,
     rows,
     totals: { trainable, frozen, buffers, total: trainable + frozen, head: headParams },
-    optimizerGroups,
+    optimizerGroups: groups.filter((g) => !waiting.has(g.name)).flatMap((g) => groupOptimizer.get(g.name) ?? []),
+    unfreezeOrder,
+    unfreezeNext,
     trainableGroups: withTrainable.map((i) => groups[i].name),
     headOnly: frozenPrefix === groups.length - 1,
     frozenPrefix,
-    inferenceModules: inference.map(([n]) => n),
+    inferenceModules: neverTrained.map(([n]) => n),
     release,
   };
 }

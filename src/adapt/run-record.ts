@@ -87,6 +87,11 @@ export interface TrialRecord {
      * strategy's own plan from that head), in order; `epochs` and `steps` above are their sums.
      */
     phases?: { phase: 'probe' | 'train'; epochs: number; steps: number; headLr: number }[];
+    /**
+     * Gradual unfreezing: each backbone group as it joined training (top first), with the epoch and
+     * the optimizer step (counted from 1 over the whole trial) of its first update.
+     */
+    unfreezing?: { group: string; epoch: number; step: number }[];
   };
   groups: ParameterRow[];
   totals: ParameterTotals;

@@ -42,6 +42,14 @@ export interface StrategySpec {
    * among the later epochs. Absent: no probe.
    */
   probeFirst?: { fraction: number; headLr: number };
+  /**
+   * Gradual unfreezing (ULMFiT): training starts with the head alone and the planned backbone
+   * groups join one at a time from the top, evenly spaced, the last one after `allBy` of the
+   * steps (0 < allBy < 1); each joins the optimizer (with its own groups) and leaves inference
+   * mode when it unfreezes. The model is selected among the epochs that end with every group
+   * training. Absent: every planned group trains from the first step.
+   */
+  unfreezing?: { allBy: number };
   /** One line for reports: why this strategy exists. */
   description: string;
 }
@@ -66,8 +74,8 @@ export interface StrategyOptions {
 /**
  * The strategies as data. The four depths of the learning track, from cheapest to most expensive
  * to train: frozen < partial_unfreeze < full_finetune ≈ scratch (scratch trains everything from
- * random init); the parameter-efficient bitfit (biases only); and lp_ft (a linear probe, then
- * full fine-tuning from that head).
+ * random init); the parameter-efficient bitfit (biases only); lp_ft (a linear probe, then
+ * full fine-tuning from that head); and gradual_unfreeze (the head, then one more group per stage).
  */
 export function defineStrategy(name: StrategyName, o: StrategyOptions = {}): StrategySpec {
   const headLr = o.headLr ?? 1e-3;
@@ -147,6 +155,20 @@ export function defineStrategy(name: StrategyName, o: StrategyOptions = {}): Str
         weightDecay,
         batchNorm: 'train',
         description: "a linear probe first (the head alone on the frozen backbone's features), then everything fine-tunes from that head at the backbone's lower rate (LP-FT)",
+      };
+    case 'gradual_unfreeze':
+      return {
+        name,
+        init: 'pretrained',
+        trainable: { kind: 'all' },
+        // One group per stage, all of them training by half of the budget: on the lab's vision
+        // plan (4 groups, 16 steps an epoch) one epoch per stage, as ULMFiT.
+        unfreezing: { allBy: 0.5 },
+        lr: { head: headLr, backbone: backboneLr, layerDecay: o.layerDecay ?? null },
+        weightDecay,
+        // Groups still waiting run as at inference (BatchNorm statistics fixed) until they join.
+        batchNorm: 'frozen',
+        description: 'the head first, then one more backbone group per stage from the top until everything trains (gradual unfreezing, ULMFiT)',
       };
     case 'full_finetune':
       return {

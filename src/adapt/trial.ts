@@ -8,6 +8,7 @@ import { activationTable, type ExampleTable } from '../data/example-table.js';
 import { chainConsuming } from '../models/chain.js';
 import { splitMetrics } from '../evaluate/metrics.js';
 import { planAdaptation, type AdaptationPlan } from './plan.js';
+import { withAddedGroups } from './grow-optimizer.js';
 import { takeChecksums, auditFreeze, fixedTensorNames } from './audit.js';
 import { taskMetadata, taskTensorNames, taskTensors } from './task-weights.js';
 import type { CachePoint, FeatureCache } from './feature-cache.js';
@@ -107,6 +108,10 @@ interface Phase {
  * at least one each), then its own plan. Derived from the spec's fields alone.
  */
 export function trialPhases(strategy: StrategySpec, epochs: number): Phase[] {
+  const allBy = strategy.unfreezing?.allBy;
+  if (allBy !== undefined && !(allBy > 0 && allBy < 1)) {
+    throw new ConfigError(`strategy ${strategy.name}: unfreezing.allBy is the share of the steps by which every group trains, in (0, 1); got ${allBy}`);
+  }
   const probe = strategy.probeFirst;
   if (!probe) return [{ name: 'train', spec: strategy, epochs, selects: true }];
   if (epochs < 2) {
@@ -169,6 +174,8 @@ export function trainTrial(setup: TrialSetup): TrainedTrial {
     let evaluation: TrialData<unknown> = data;
     let forward: (x: unknown) => Tensor = (x) => model.forward(x as ModelInput);
     const phaseLog: NonNullable<TrialRecord['config']['phases']> = [];
+    const unfreezeLog: NonNullable<TrialRecord['config']['unfreezing']> = [];
+    let globalStep = 0; // optimizer steps over all phases
 
     for (const phase of phases) {
       current.plan?.release();
@@ -213,10 +220,25 @@ export function trainTrial(setup: TrialSetup): TrainedTrial {
             ? model.forwardHead(x as Tensor)
             : chainConsuming(model.forwardFeaturesFrom(x as Activation, point), (f) => model.forwardHead(f));
 
-      const optimizer = new AdamW(p.optimizerGroups, { lr: phase.spec.lr.head });
+      let optimizer = new AdamW(p.optimizerGroups, { lr: phase.spec.lr.head });
       const totalSteps = stepsPerEpoch * phase.epochs;
-      const scheduler = new LrScheduler(optimizer, cosine({ totalSteps, warmupSteps: Math.round(totalSteps * (s.warmupFraction ?? 0.1)) }));
+      const schedule = cosine({ totalSteps, warmupSteps: Math.round(totalSteps * (s.warmupFraction ?? 0.1)) });
+      let scheduler = new LrScheduler(optimizer, schedule);
       phaseLog.push({ phase: phase.name, epochs: phase.epochs, steps: totalSteps, headLr: phase.spec.lr.head });
+      // Gradual unfreezing: group j of unfreezeOrder (from 1) joins before the phase's step
+      // round(j * allBy * steps / groups), with its optimizer groups; the others carry on as they were.
+      const joinAt = p.unfreezeOrder.map((_, j) => Math.min(totalSteps - 1, Math.round(((j + 1) * (phase.spec.unfreezing?.allBy ?? 0) * totalSteps) / p.unfreezeOrder.length)));
+      let phaseStep = 0;
+      const joinedBefore = unfreezeLog.length;
+      const joinDue = (): void => {
+        while (unfreezeLog.length - joinedBefore < joinAt.length && joinAt[unfreezeLog.length - joinedBefore] <= phaseStep) {
+          const joined = p.unfreezeNext()!;
+          optimizer = withAddedGroups(optimizer, joined.optimizerGroups);
+          scheduler = new LrScheduler(optimizer, schedule);
+          scheduler.loadStateDict({ step: phaseStep });
+          unfreezeLog.push({ group: joined.group, epoch, step: globalStep + 1 });
+        }
+      };
       if (!seeded) manualSeed(seed); // after any feature extraction, so a cache hit or miss draws the same stream
       seeded = true;
       for (let e = 1; e <= phase.epochs; e++) {
@@ -227,6 +249,7 @@ export function trainTrial(setup: TrialSetup): TrainedTrial {
         let lossSum = 0;
         const { macs } = countMacs(() => {
           for (let step = 0; step < stepsPerEpoch; step++) {
+            joinDue();
             const value = tidy(() => {
               const idx = order.slice(0, step * batchSize, Math.min(tables.train.size, (step + 1) * batchSize));
               optimizer.zeroGrad();
@@ -243,6 +266,8 @@ export function trainTrial(setup: TrialSetup): TrainedTrial {
               break;
             }
             lossSum += value;
+            phaseStep++;
+            globalStep++;
             s.onProgress?.({ epoch, epochs, step: step + 1, stepsPerEpoch });
           }
         });
@@ -253,7 +278,10 @@ export function trainTrial(setup: TrialSetup): TrainedTrial {
         const valAcc = accuracyOf(predictTable(model, tables.validation, 256, forward));
         const lr = Object.fromEntries(optimizer.paramGroups.map((g) => [g.name, g.lr]));
         curve.push({ epoch, trainLoss: lossSum / stepsPerEpoch, validationAccuracy: valAcc, lr, seconds: (performance.now() - e0) / 1000 });
-        if (phase.selects && valAcc > best.accuracy) {
+        // Under gradual unfreezing the model is selected once every group trains: an epoch before
+        // that would be a shallower strategy, its waiting groups still pretrained.
+        const allJoined = unfreezeLog.length - joinedBefore === joinAt.length;
+        if (phase.selects && allJoined && valAcc > best.accuracy) {
           disposeAll(best.state);
           best = { epoch, accuracy: valAcc, state: snapshotMutable(model, p) };
         }
@@ -291,6 +319,7 @@ export function trainTrial(setup: TrialSetup): TrainedTrial {
         partialK: strategy.trainable.kind === 'last' ? strategy.trainable.k : null,
         ...(strategy.tensors !== undefined && strategy.tensors !== 'all' ? { tensors: strategy.tensors } : {}),
         ...(phases.length > 1 ? { phases: phaseLog } : {}),
+        ...(phases.some((p) => p.spec.unfreezing) ? { unfreezing: unfreezeLog } : {}),
       },
       groups: finalPlan.rows,
       totals: finalPlan.totals,

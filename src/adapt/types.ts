@@ -1,18 +1,18 @@
 // The vocabulary of adaptation, shared by the code, the CLI, the reports and the learning track.
 
 /** How the pretrained backbone is adapted. Names come from the learning track. */
-export type StrategyName = 'scratch' | 'frozen' | 'partial_unfreeze' | 'bitfit' | 'lp_ft' | 'full_finetune';
+export type StrategyName = 'scratch' | 'frozen' | 'partial_unfreeze' | 'bitfit' | 'lp_ft' | 'gradual_unfreeze' | 'full_finetune';
 
 /**
  * Every strategy, in the order of their cost as the lab measures it (training FLOPs, then stored
  * bytes) where that order is stable: a linear probe on cached features; the last groups from a
  * cached prefix; the biases alone (a forward and an input-gradient pass through the whole
  * backbone, no weight gradients, a few kB stored); a probe on cached features, then full
- * fine-tuning for the rest of the budget (lp_ft); everything. The recommendation orders
- * strategies by their measured costs; this order only breaks exact ties (scratch, first, ties with
- * full_finetune).
+ * fine-tuning for the rest of the budget (lp_ft); the groups joining one by one (gradual_unfreeze);
+ * everything. The recommendation orders strategies by their measured costs; this order only breaks
+ * exact ties (scratch, first, ties with full_finetune).
  */
-export const STRATEGY_NAMES: readonly StrategyName[] = ['scratch', 'frozen', 'partial_unfreeze', 'bitfit', 'lp_ft', 'full_finetune'];
+export const STRATEGY_NAMES: readonly StrategyName[] = ['scratch', 'frozen', 'partial_unfreeze', 'bitfit', 'lp_ft', 'gradual_unfreeze', 'full_finetune'];
 
 /**
  * The strategies a lab compares when none are named: the four depths of the learning track. The
