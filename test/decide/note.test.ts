@@ -26,6 +26,8 @@ function errorsOf(s: StrategyName, seed: number): Record<number, number> {
       return { ...range(0, 3, 1), ...noise };
     case 'full_finetune':
       return { ...range(0, 2, 1), ...noise };
+    default:
+      throw new Error(`no error pattern for ${s}`);
   }
 }
 

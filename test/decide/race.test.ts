@@ -7,7 +7,7 @@ import type { StrategyName } from '../../src/adapt/types.js';
 import { recommend, type StrategyEvidence } from '../../src/decide/recommend.js';
 import { firstRound, nextRound } from '../../src/decide/race.js';
 
-const COST: Record<StrategyName, { trainFlops: number; storedBytes: number }> = {
+const COST: Partial<Record<StrategyName, { trainFlops: number; storedBytes: number }>> = {
   frozen: { trainFlops: 1e11, storedBytes: 4e3 },
   partial_unfreeze: { trainFlops: 1.5e12, storedBytes: 20e6 },
   scratch: { trainFlops: 4e12, storedBytes: 44e6 },
@@ -20,7 +20,7 @@ function ev(strategy: StrategyName, n: number, wrong: number[], seeds = wrong.ma
     strategy,
     seeds,
     correct: wrong.map((w) => Array.from({ length: n }, (_, i) => i >= w)),
-    cost: COST[strategy],
+    cost: COST[strategy]!,
     audit: { passed: true, failures: [] },
   };
 }

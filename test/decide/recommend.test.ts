@@ -8,7 +8,7 @@ import { compareConfusion } from '../../src/evaluate/confusion-diff.js';
 import type { StrategyConfusionDiff } from '../../src/evaluate/types.js';
 import { makeRecord, preds, withErrors } from '../evaluate/trial-fixtures.js';
 
-const COST: Record<StrategyName, { trainFlops: number; storedBytes: number }> = {
+const COST: Partial<Record<StrategyName, { trainFlops: number; storedBytes: number }>> = {
   frozen: { trainFlops: 1e11, storedBytes: 4e3 },
   partial_unfreeze: { trainFlops: 1.5e12, storedBytes: 20e6 },
   full_finetune: { trainFlops: 4e12, storedBytes: 44e6 },
@@ -25,7 +25,7 @@ function ev(strategy: StrategyName, correct: boolean[][], more: Partial<Strategy
     strategy,
     seeds: correct.map((_, s) => s),
     correct,
-    cost: COST[strategy],
+    cost: COST[strategy]!,
     audit: { passed: true, failures: [] },
     config: { epochs: 5, steps: 100, batchSize: 32, headLr: 1e-3, backboneLr: strategy === 'frozen' ? null : 1e-4, layerDecay: null, batchNorm: 'train', partialK: strategy === 'partial_unfreeze' ? 2 : null },
     ...more,

@@ -32,9 +32,9 @@ export interface RecordSpec {
   selectedEpoch?: number;
 }
 
-const DEFAULT_FLOPS: Record<StrategyName, number> = { scratch: 4e12, frozen: 1e11, partial_unfreeze: 1.5e12, full_finetune: 4e12 };
-const DEFAULT_BYTES: Record<StrategyName, number> = { scratch: 44e6, frozen: 4e3, partial_unfreeze: 20e6, full_finetune: 44e6 };
-const DEFAULT_TRAINABLE: Record<StrategyName, number> = { scratch: 11_177_538, frozen: 1_026, partial_unfreeze: 8_394_754, full_finetune: 11_177_538 };
+const DEFAULT_FLOPS: Partial<Record<StrategyName, number>> = { scratch: 4e12, frozen: 1e11, partial_unfreeze: 1.5e12, full_finetune: 4e12 };
+const DEFAULT_BYTES: Partial<Record<StrategyName, number>> = { scratch: 44e6, frozen: 4e3, partial_unfreeze: 20e6, full_finetune: 44e6 };
+const DEFAULT_TRAINABLE: Partial<Record<StrategyName, number>> = { scratch: 11_177_538, frozen: 1_026, partial_unfreeze: 8_394_754, full_finetune: 11_177_538 };
 
 export function makeRecord(spec: RecordSpec): TrialRecord {
   const s = spec.strategy;
@@ -56,7 +56,7 @@ export function makeRecord(spec: RecordSpec): TrialRecord {
       ...spec.config,
     },
     groups: [],
-    totals: { trainable: spec.trainable ?? DEFAULT_TRAINABLE[s], frozen: 11_177_538 - (spec.trainable ?? DEFAULT_TRAINABLE[s]), buffers: 9_620, total: spec.total ?? 11_177_538 },
+    totals: { trainable: spec.trainable ?? DEFAULT_TRAINABLE[s]!, frozen: 11_177_538 - (spec.trainable ?? DEFAULT_TRAINABLE[s]!), buffers: 9_620, total: spec.total ?? 11_177_538 },
     audit: { passed, checked: 120, changedFrozen: spec.changedFrozen ?? (passed ? [] : ['layer1.0.bn1.running_mean']), changedParameters: 10, unchangedTrainable: [] },
     selectedEpoch: spec.selectedEpoch ?? 5,
     curve: [],
@@ -65,10 +65,10 @@ export function makeRecord(spec: RecordSpec): TrialRecord {
     cost: {
       wallSeconds: 10,
       samplesPerSec: 100,
-      trainFlops: spec.trainFlops ?? DEFAULT_FLOPS[s],
+      trainFlops: spec.trainFlops ?? DEFAULT_FLOPS[s]!,
       peakNativeBytes: 1e8,
-      storedBytes: spec.storedBytes ?? DEFAULT_BYTES[s],
-      trainableParams: spec.trainable ?? DEFAULT_TRAINABLE[s],
+      storedBytes: spec.storedBytes ?? DEFAULT_BYTES[s]!,
+      trainableParams: spec.trainable ?? DEFAULT_TRAINABLE[s]!,
     },
   };
 }
