@@ -362,6 +362,13 @@ export async function loadImageFolder(root: string, options: ImageFolderOptions 
         `were shrunk by libvips while decoding, then resized exactly: their pixels are close to, not exactly, torchvision's.`,
     );
   }
+  if (imageSize !== undefined && loaded.length > 0) {
+    // Records are kept at the target size, so what the files held is said here.
+    const sizes = new Map<string, number>();
+    for (const l of loaded) sizes.set(`${l.width}x${l.height}`, (sizes.get(`${l.width}x${l.height}`) ?? 0) + 1);
+    const shown = [...sizes.entries()].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([k, n]) => `${n} of ${k}`).join(', ');
+    notes.push(`The files are ${shown}${sizes.size > 4 ? ', and other sizes' : ''} pixels; each was resized to ${imageSize}x${imageSize} as it was loaded`);
+  }
   const skippedDetails = [...scan.skipped, ...dropped];
   const report: LoadReport = { entriesRead: loaded.length + scan.skipped.length, skipped: skippedDetails.length, skippedDetails, notes };
   return { name: options.name ?? root, classNames, records, contentHash: datasetContentHash(classNames, records), report };

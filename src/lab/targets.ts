@@ -179,7 +179,7 @@ function describePreprocessing(backbone: LabBackbone, records: readonly (ImageRe
     const grey = (records as ImageRecord[]).some((r) => r.channels === 1);
     const fmt = (v: readonly number[]): string => `[${v.map((x) => Number(x.toFixed(4))).join(', ')}]`;
     return [
-      `The data holds ${records.length} images (as decoded: ${held}${kinds.size > 4 ? ', and other sizes' : ''}).`,
+      `The data holds ${records.length} images (as loaded: ${held}${kinds.size > 4 ? ', and other sizes' : ''}).`,
       `Each becomes a 3 x ${prep.imageSize} x ${prep.imageSize} input for ${backbone.arch}: the shorter side resized to ${prep.imageSize} pixels (bilinear), centre-cropped to a square` +
         `${grey ? ', grey images repeated into the 3 channels' : ''}, then normalised per channel with mean ${fmt(prep.mean)} and std ${fmt(prep.std)} (the backbone's own preprocessing).`,
     ];

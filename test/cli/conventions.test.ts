@@ -1,6 +1,7 @@
 // The CLI meets users where they are: --version/-V and -h, a did-you-mean for mistyped commands,
 // options and values, seeds that cannot be misread (--seeds lists them, --num-seeds counts them),
 // and `lab --config` replaying a run folder's config.json exactly.
+import { STRATEGY_NAMES } from '../../src/adapt/types.js';
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -101,7 +102,7 @@ test('a mistyped choice value gets a did-you-mean too', async () => {
   assert.equal(r.stderr, 'adaptlab lab: --modality must be one of vision, text, both; got "visoin"; did you mean vision?');
   const s = await runCliCaptured(['lab', '--strategies', 'frozen,partial_unfreez']);
   assert.equal(s.code, 2);
-  assert.equal(s.stderr, 'adaptlab lab: --strategies: unknown strategy partial_unfreez; did you mean partial_unfreeze? (choose from scratch, frozen, partial_unfreeze, full_finetune)');
+  assert.equal(s.stderr, `adaptlab lab: --strategies: unknown strategy partial_unfreez; did you mean partial_unfreeze? (choose from ${STRATEGY_NAMES.join(', ')})`);
   const far = await runCliCaptured(['lab', '--schedule', 'sweep']);
   assert.equal(far.stderr, 'adaptlab lab: --schedule must be one of race, grid; got "sweep"');
 });

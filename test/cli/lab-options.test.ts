@@ -2,6 +2,7 @@
 // a message naming the flag, the (nonexistent) --data is never opened and --out is never created.
 // The new flags (--folds, --validation-fraction, --test-fraction, --schedule, --budget) map to
 // the library's LabOptions.
+import { STRATEGY_NAMES } from '../../src/adapt/types.js';
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -39,7 +40,7 @@ const BAD: { args: string[]; flag: RegExp; also?: RegExp }[] = [
   { args: ['--budget', '15M'], flag: /--budget/ },
   { args: ['--validation-fraction', '0.7', '--test-fraction', '0.5'], flag: /--validation-fraction.*--test-fraction/, also: /< 1/ },
   { args: ['--validation-fraction', '1'], flag: /--validation-fraction/ },
-  { args: ['--strategies', 'nope'], flag: /--strategies/, also: /unknown strategy nope; choose from scratch, frozen, partial_unfreeze, full_finetune/ },
+  { args: ['--strategies', 'nope'], flag: /--strategies/, also: new RegExp(`unknown strategy nope; choose from ${STRATEGY_NAMES.join(', ')}`) },
   { args: ['--schedule', 'sweep'], flag: /--schedule/ },
   { args: ['--image-size', '4'], flag: /--image-size/ },
   { args: ['--label-budget', '0'], flag: /--label-budget/ },
@@ -83,7 +84,7 @@ test('the new flags map to LabOptions', () => {
   assert.equal(o.validationFraction, 0.2);
   assert.equal(o.testFraction, 0.3);
   // Everything else keeps its default.
-  assert.deepEqual(o, { ...DEFAULT_LAB_OPTIONS, folds: 3, schedule: 'grid', budget: { seconds: 900 }, validationFraction: 0.2, testFraction: 0.3, epochs: undefined, partialK: undefined, headLr: undefined, backboneLr: undefined, probeLr: undefined, data: undefined, textColumn: 'text', labelColumn: 'label', backbone: undefined, arch: undefined, imageSize: undefined, labelBudget: undefined });
+  assert.deepEqual(o, { ...DEFAULT_LAB_OPTIONS, folds: 3, schedule: 'grid', budget: { seconds: 900 }, validationFraction: 0.2, testFraction: 0.3, epochs: undefined, partialK: undefined, headLr: undefined, backboneLr: undefined, probeLr: undefined, data: undefined, textColumn: 'text', labelColumn: 'label', backbone: undefined, arch: undefined, imageSize: undefined, labelBudget: undefined, batchSize: undefined, encoding: undefined, layerDecay: undefined });
 });
 
 test('without the new flags: folds auto, race, no budget, the modality fractions', () => {

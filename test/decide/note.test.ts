@@ -44,7 +44,7 @@ function build() {
     allocation: { folds: 1, automatic: true, decisionExamples: 150, trainPerModel: 600, test: 150, resolutionPoints: 100 / 150, reason: 'one validation split of 150 examples, as asked' },
     schedule: 'grid' as const,
     rounds: [],
-    preprocessing: ['The data holds 900 images (as decoded: 900 32x32 RGB).'],
+    preprocessing: ['The data holds 900 images (as loaded: 900 32x32 RGB).'],
     savedModel: { path: 'models/vision', strategy: 'full_finetune' as const, seed: 1, fold: null, storedBytes: 44_001_234, metrics: { validation: 0.98, test: 0.97 } },
     strategies: trials.strategies,
     recommendation: rec,

@@ -50,7 +50,8 @@ test('every trial has its per-epoch CSV, and the preprocessing is stated', async
     });
   }
   const prep = result.summary.modalities.vision!.preprocessing;
-  assert.match(prep[0], /^The data holds 30 images \(as decoded: 30 28x28 RGB\)\.$/);
-  assert.match(prep[1], /3 x 32 x 32 input for resnet20: the shorter side resized to 32 pixels \(bilinear\), centre-cropped to a square, then normalised per channel with mean \[0\.485, 0\.456, 0\.406\]/);
-  assert.match(readFileSync(join(out, 'notes', 'vision.md'), 'utf8'), /Preprocessing: The data holds 30 images/);
+  assert.match(prep[0], /^The files are 30 of 28x28 pixels; each was resized to 32x32 as it was loaded\.$/);
+  assert.match(prep[1], /^The data holds 30 images \(as loaded: 30 32x32 RGB\)\.$/);
+  assert.match(prep[2], /3 x 32 x 32 input for resnet20: the shorter side resized to 32 pixels \(bilinear\), centre-cropped to a square, then normalised per channel with mean \[0\.485, 0\.456, 0\.406\]/);
+  assert.match(readFileSync(join(out, 'notes', 'vision.md'), 'utf8'), /Preprocessing: The files are 30 of 28x28 pixels/);
 });

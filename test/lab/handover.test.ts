@@ -30,7 +30,7 @@ test('the lab saves the recommended model of its median seed, in torchvision lay
   assert.deepEqual(readdirSync(dir).sort(), ['adaptlab-model.json', 'model.safetensors', 'task.safetensors']);
   assert.ok(!existsSync(join(out, 'models', '.staging')), 'the staging area is cleared');
   const records = readdirSync(join(out, 'trials', 'vision'))
-    .filter((f) => f.startsWith(`${saved.strategy}-`))
+    .filter((f) => f.startsWith(`${saved.strategy}-`) && f.endsWith('.json'))
     .map((f) => JSON.parse(readFileSync(join(out, 'trials', 'vision', f), 'utf8')) as TrialRecord);
   const byAccuracy = [...records].sort((a, b) => a.metrics.validation.accuracy - b.metrics.validation.accuracy || a.seed - b.seed);
   assert.equal(saved.seed, byAccuracy[1].seed, 'the median of three seeds');

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { runLab } from '../../src/lab/run-lab.js';
 import { DEFAULT_LAB_OPTIONS } from '../../src/lab/options.js';
-import { STRATEGY_NAMES } from '../../src/adapt/types.js';
+import { DEFAULT_STRATEGIES } from '../../src/adapt/types.js';
 import type { Summary, TrialRecord } from '../../src/adapt/run-record.js';
 import { runCli } from '../../src/cli/main.js';
 import { repoRoot } from '../helpers.js';
@@ -50,7 +50,7 @@ test('vision lab on an image folder with a ResNet checkpoint writes trials, summ
   const frozen = JSON.parse(readFileSync(join(out, 'trials', 'vision', 'frozen-seed0.json'), 'utf8')) as TrialRecord;
   assert.ok(frozen.groups.every((g) => (g.group === 'head' ? g.lr === 0.1 : g.lr === null)), 'frozen keeps the probe lr');
   assert.deepEqual(vision.dataset.classNames, ['bars-bottom', 'bars-middle', 'bars-top']);
-  for (const s of STRATEGY_NAMES) {
+  for (const s of DEFAULT_STRATEGIES) {
     const st = vision.strategies[s]!;
     assert.equal(st.audit.passed, true, `${s} audit`);
     assert.equal(st.metrics.validation.accuracy.values.length, 2);
@@ -69,8 +69,8 @@ test('vision lab on an image folder with a ResNet checkpoint writes trials, summ
   assert.match(note, /scratch/);
   assert.ok(readFileSync(join(out, 'report.html'), 'utf8').includes('bars-middle'));
   const trialFiles = readdirSync(join(out, 'trials', 'vision'));
-  assert.equal(trialFiles.filter((f) => f.endsWith('.json')).length, STRATEGY_NAMES.length * 2);
-  assert.equal(trialFiles.filter((f) => f.endsWith('.csv')).length, STRATEGY_NAMES.length * 2, 'a per-epoch CSV beside every record');
+  assert.equal(trialFiles.filter((f) => f.endsWith('.json')).length, DEFAULT_STRATEGIES.length * 2);
+  assert.equal(trialFiles.filter((f) => f.endsWith('.csv')).length, DEFAULT_STRATEGIES.length * 2, 'a per-epoch CSV beside every record');
   assert.equal(result.outcomes.vision!.trials.length, 8);
 });
 
@@ -92,7 +92,7 @@ test('bad lab requests are usage errors with exit code 2', async () => {
   const orig = console.error;
   console.error = (...a: unknown[]) => void lines.push(a.join(' '));
   try {
-    assert.equal(await runCli(['lab', '--strategies', 'frozen,lora']), 2);
+    assert.equal(await runCli(['lab', '--strategies', 'frozen,nope']), 2);
     assert.equal(await runCli(['lab', '--seeds', '1']), 2);
     assert.equal(await runCli(['lab', '--data', images]), 2);
     assert.equal(await runCli(['lab', '--modality', 'vision', '--bogus']), 2);
@@ -101,7 +101,7 @@ test('bad lab requests are usage errors with exit code 2', async () => {
     console.error = orig;
   }
   assert.match(lines[4], /--backbone-lr is a learning rate, a positive number such as 1e-3; got 0/);
-  assert.match(lines[0], /unknown strategy lora/);
+  assert.match(lines[0], /nope/);
   assert.match(lines[1], /at least 2 seeds/);
   assert.match(lines[2], /--modality vision/);
   assert.match(lines[3], /unknown option --bogus\. Valid options: .*--strategies/);
@@ -148,6 +148,6 @@ test('kill -9 in the middle of a lab: no file is corrupted, and a re-run reuses 
     const [strategy, seed] = f.replace('.json', '').split('-seed');
     assert.match(stderr, new RegExp(`vision ${strategy} seed ${seed}: reused`));
   }
-  assert.equal(readdirSync(trialsDir).filter((f) => f.endsWith('.json')).length, STRATEGY_NAMES.length * 3);
+  assert.equal(readdirSync(trialsDir).filter((f) => f.endsWith('.json')).length, DEFAULT_STRATEGIES.length * 3);
   assert.ok(existsSync(join(out, 'summary.json')) && existsSync(join(out, 'report.html')));
 });

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../../errors.js';
-import { STRATEGY_NAMES, type Modality, type StrategyName } from '../../adapt/types.js';
+import { DEFAULT_STRATEGIES, STRATEGY_NAMES, type Modality, type StrategyName } from '../../adapt/types.js';
 import { DEFAULT_LAB_OPTIONS, type LabOptions } from '../../lab/options.js';
 import { checkLabOptions, MAX_SEEDS } from '../../lab/check-options.js';
 import { cliVersion, type CommandSpec, type ParsedOptions } from '../options.js';
@@ -205,7 +205,7 @@ function labOptionsFromFlags(o: ParsedOptions): LabOptions {
     throw new UsageError(`--margin is in accuracy points, between 0 and 100 (exclusive), e.g. 1 for one point; got ${margin}. Use e.g. --margin 1 (the default) or --margin 0.5.`);
   }
   // A strategy named twice runs once (unknown names are reported by checkLabOptions).
-  const strategies = [...new Set((o.strategies as string[] | undefined) ?? STRATEGY_NAMES)] as StrategyName[];
+  const strategies = [...new Set((o.strategies as string[] | undefined) ?? DEFAULT_STRATEGIES)] as StrategyName[];
   const options: LabOptions = {
     ...DEFAULT_LAB_OPTIONS,
     modalities,
@@ -252,7 +252,7 @@ export const labCommand: CommandSpec = {
   summary: 'train scratch, frozen, partial_unfreeze and full_finetune over seeds and recommend the cheapest acceptable depth',
   options: {
     modality: { type: 'string', description: 'which modality to run', choices: ['vision', 'text', 'both'], default: 'both' },
-    strategies: { type: 'list', description: 'strategies to compare', choices: STRATEGY_NAMES, item: 'strategy', default: [...STRATEGY_NAMES] },
+    strategies: { type: 'list', description: `strategies to compare (the track's four by default; all: ${STRATEGY_NAMES.join(', ')})`, choices: STRATEGY_NAMES, item: 'strategy', default: [...DEFAULT_STRATEGIES] },
     seeds: {
       type: 'list',
       placeholder: 'seed,seed,...',
