@@ -2,7 +2,7 @@
 // at which learning rate and weight decay; which parts run in inference mode; and the optimizer
 // groups. The mapping from parameters to groups is total and exclusive, or planning fails.
 import type { Tensor } from '../tensor/index.js';
-import { BatchNorm2d, LayerNorm, Embedding, type Module } from '../nn/index.js';
+import { BatchNorm2d, LayerNorm, Embedding, isAdapterLayer, type Module } from '../nn/index.js';
 import type { ParamGroup } from '../optim/index.js';
 import type { ClassificationModel } from '../models/contract.js';
 import { parameterGroupProblems } from '../models/contract.js';
@@ -10,7 +10,7 @@ import { ConfigError } from '../errors.js';
 import type { ParameterRow, ParameterTotals } from './run-record.js';
 import type { StrategySpec } from './strategies.js';
 
-export type ParameterRole = 'weight' | 'bias' | 'norm' | 'embedding';
+export type ParameterRole = 'weight' | 'bias' | 'norm' | 'embedding' | 'adapter';
 
 export interface AdaptationPlan {
   strategy: StrategySpec;
@@ -47,11 +47,15 @@ export interface AdaptationPlan {
   release(): void;
 }
 
-/** Roles decide weight decay: biases and normalisation parameters get none (transformers#4962). */
+/**
+ * Roles decide weight decay: biases and normalisation parameters get none (transformers#4962);
+ * adapter halves (LoRA) decay like weights. They also select what trains under `tensors`.
+ */
 function parameterRoles(model: Module): Map<Tensor, ParameterRole> {
   const roles = new Map<Tensor, ParameterRole>();
   for (const [, m] of model.namedModules()) {
-    const role: ParameterRole | null = m instanceof BatchNorm2d || m instanceof LayerNorm ? 'norm' : m instanceof Embedding ? 'embedding' : null;
+    const role: ParameterRole | null =
+      m instanceof BatchNorm2d || m instanceof LayerNorm ? 'norm' : m instanceof Embedding ? 'embedding' : isAdapterLayer(m) ? 'adapter' : null;
     if (role === null) continue;
     for (const [, t] of m.namedParameters()) if (!roles.has(t)) roles.set(t, role);
   }
@@ -60,16 +64,18 @@ function parameterRoles(model: Module): Map<Tensor, ParameterRole> {
 }
 
 function decays(role: ParameterRole): boolean {
-  return role === 'weight' || role === 'embedding';
+  return role === 'weight' || role === 'embedding' || role === 'adapter';
 }
 
 /** Whether a tensor of a trainable backbone group trains under `spec` (the head always trains whole). */
-function selected(spec: StrategySpec, name: string): boolean {
+function selected(spec: StrategySpec, name: string, role: ParameterRole): boolean {
   switch (spec.tensors ?? 'all') {
     case 'all':
       return true;
     case 'biases':
       return name === 'bias' || name.endsWith('.bias');
+    case 'adapters':
+      return role === 'adapter';
   }
 }
 
@@ -122,7 +128,7 @@ export function planAdaptation(model: ClassificationModel, spec: StrategySpec): 
     const plainParams: [string, Tensor][] = [];
     for (const [name, t] of g.params) {
       const role = roles.get(t)!;
-      const trains = groupTrains && (distance === 0 || selected(spec, name));
+      const trains = groupTrains && (distance === 0 || selected(spec, name, role));
       rows.push({ name, group: g.name, trainable: trains, lr: trains ? lr : null, weightDecay: trains ? (decays(role) ? spec.weightDecay : 0) : null, numel: t.numel, role });
       if (trains) {
         trainableSet.add(t);

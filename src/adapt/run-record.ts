@@ -80,8 +80,8 @@ export interface TrialRecord {
     layerDecay: number | null;
     batchNorm: BatchNormPolicy | null;
     partialK: number | null;
-    /** Which tensors of the trainable backbone groups trained, when not all of them ('biases': bitfit). */
-    tensors?: 'biases';
+    /** Which tensors of the trainable backbone groups trained, when not all of them ('biases': bitfit; 'adapters': lora). */
+    tensors?: 'biases' | 'adapters';
     /**
      * How the budget was split when training ran in phases (lp_ft: a linear probe, then the
      * strategy's own plan from that head), in order; `epochs` and `steps` above are their sums.
@@ -92,6 +92,12 @@ export interface TrialRecord {
      * the optimizer step (counted from 1 over the whole trial) of its first update.
      */
     unfreezing?: { group: string; epoch: number; step: number }[];
+    /**
+     * Low-rank adapters trained beside the frozen base: their settings, the layers they were
+     * attached to and their parameter count (trainable besides the head). The model handed over
+     * has them merged into its weights.
+     */
+    adapters?: { kind: 'lora'; rank: number; alpha: number; dropout: number; layers: string[]; params: number };
   };
   groups: ParameterRow[];
   totals: ParameterTotals;

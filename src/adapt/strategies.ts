@@ -5,6 +5,7 @@
 import { ConfigError } from '../errors.js';
 import type { BatchNormPolicy, StrategyName } from './types.js';
 import { STRATEGY_NAMES } from './types.js';
+import { checkLoraOptions, type LoraTargets } from '../nn/lora.js';
 
 export interface LearningRatePlan {
   /** Learning rate of the new head. */
@@ -30,11 +31,18 @@ export interface StrategySpec {
   /** How BatchNorm layers in frozen groups behave (trainable groups always train normally). */
   batchNorm: BatchNormPolicy;
   /**
-   * Which tensors of the trainable backbone groups train: every one (absent or 'all'), or only the
+   * Which tensors of the trainable backbone groups train: every one (absent or 'all'), only the
    * biases ('biases': every tensor whose state-dict name ends in `bias`, LayerNorm and BatchNorm
-   * biases included). The head always trains whole.
+   * biases included), or only the adapters' ('adapters'). The head always trains whole.
    */
-  tensors?: 'all' | 'biases';
+  tensors?: 'all' | 'biases' | 'adapters';
+  /**
+   * Low-rank adapters (LoRA) attached before training to the layers `targets` selects: Linear
+   * layers by name anywhere in the backbone, Conv2d layers of the last backbone groups. With
+   * `tensors: 'adapters'` only they (and the head) train; the base weights stay fixed, and after
+   * training the adapters are merged into them (W + alpha/r * B A) for the model handed over.
+   */
+  adapters?: { kind: 'lora'; rank: number; alpha: number; dropout: number; targets: LoraTargets };
   /**
    * Train a linear probe first (LP-FT): for this share of the epochs (at least one epoch each) the
    * head alone trains at `headLr` on the frozen backbone's cached, standardised features, as
@@ -68,6 +76,12 @@ export interface StrategyOptions {
   layerDecay?: number | null;
   partialK?: number;
   weightDecay?: number;
+  /**
+   * LoRA: rank (default 8), alpha (16: updates scaled by alpha / rank = 2), dropout on the adapter
+   * input (0.1), Linear layers adapted by name (query and value, as Hu et al. 2021) and the number
+   * of last backbone groups whose Conv2d layers are adapted (1: a ResNet's last stage).
+   */
+  lora?: { rank?: number; alpha?: number; dropout?: number; linear?: string[]; convGroups?: number };
   batchNorm?: BatchNormPolicy;
 }
 
@@ -75,7 +89,8 @@ export interface StrategyOptions {
  * The strategies as data. The four depths of the learning track, from cheapest to most expensive
  * to train: frozen < partial_unfreeze < full_finetune ≈ scratch (scratch trains everything from
  * random init); the parameter-efficient bitfit (biases only); lp_ft (a linear probe, then
- * full fine-tuning from that head); and gradual_unfreeze (the head, then one more group per stage).
+ * full fine-tuning from that head); gradual_unfreeze (the head, then one more group per stage); and
+ * lora (low-rank adapters beside frozen weights).
  */
 export function defineStrategy(name: StrategyName, o: StrategyOptions = {}): StrategySpec {
   const headLr = o.headLr ?? 1e-3;
@@ -170,6 +185,42 @@ export function defineStrategy(name: StrategyName, o: StrategyOptions = {}): Str
         batchNorm: 'frozen',
         description: 'the head first, then one more backbone group per stage from the top until everything trains (gradual unfreezing, ULMFiT)',
       };
+    case 'lora': {
+      const l = o.lora ?? {};
+      const adapters = {
+        kind: 'lora' as const,
+        rank: l.rank ?? 8,
+        alpha: l.alpha ?? 16,
+        dropout: l.dropout ?? 0.1,
+        targets: { linear: [...(l.linear ?? ['query', 'value'])], convGroups: l.convGroups ?? 1 },
+      };
+      try {
+        checkLoraOptions(adapters, `strategy ${name}`);
+      } catch (e) {
+        throw new ConfigError((e as Error).message);
+      }
+      if (!Number.isInteger(adapters.targets.convGroups) || adapters.targets.convGroups < 0) {
+        throw new ConfigError(`strategy ${name}: convGroups must be an integer >= 0, got ${adapters.targets.convGroups}`);
+      }
+      return {
+        name,
+        init: 'pretrained',
+        trainable: { kind: 'all' },
+        tensors: 'adapters',
+        adapters,
+        // B starts at zero, so the adapted model starts as the pretrained one; LoRA is run at rates
+        // far above full fine-tuning's (Hu et al. 2021: 4e-4..5e-4 where RoBERTa fine-tunes at
+        // 1e-5..3e-5), so the adapters take the head's rate.
+        lr: { head: headLr, backbone: headLr, layerDecay: null },
+        weightDecay,
+        // Base weights and BatchNorm statistics stay pretrained (checksummed by the audit).
+        batchNorm: 'frozen',
+        description: `low-rank adapters (LoRA, rank ${adapters.rank}) beside the backbone's ${[
+          ...(adapters.targets.linear.length ? [`${adapters.targets.linear.join(' and ')} projections`] : []),
+          ...(adapters.targets.convGroups ? [`last-stage convolutions`] : []),
+        ].join(' or ')} train with the new head; every base weight stays pretrained, and the adapters are merged into it afterwards`,
+      };
+    }
     case 'full_finetune':
       return {
         name,

@@ -9,6 +9,7 @@ import { chainConsuming } from '../models/chain.js';
 import { splitMetrics } from '../evaluate/metrics.js';
 import { planAdaptation, type AdaptationPlan } from './plan.js';
 import { withAddedGroups } from './grow-optimizer.js';
+import { attachLoraTargets, type LoraAdapter } from '../nn/lora.js';
 import { takeChecksums, auditFreeze, fixedTensorNames } from './audit.js';
 import { taskMetadata, taskTensorNames, taskTensors } from './task-weights.js';
 import type { CachePoint, FeatureCache } from './feature-cache.js';
@@ -145,8 +146,16 @@ export function trainTrial(setup: TrialSetup): TrainedTrial {
   const owned: { dispose(): void }[] = [];
   let ok = false;
   try {
-    const record = train(setup, model);
-    const taskNames = taskTensorNames(model, current.plan!);
+    // Adapters become part of the model (its parameters, groups and state dict) until merged.
+    const adapters = strategy.adapters ? attachLoraTargets(model, strategy.adapters.targets, strategy.adapters) : new Map<string, LoraAdapter>();
+    const record = train(setup, model, adapters);
+    const plan = current.plan!;
+    // The model handed over is a plain one: each adapter folded into its base weight, which the
+    // task now changes (the record's storedBytes is what the adapters themselves take).
+    for (const a of adapters.values()) a.merge();
+    const merged = new Set([...adapters.keys()].map((layer) => `${layer}.weight`));
+    const own = new Set(taskTensorNames(model, plan));
+    const taskNames = [...model.namedParameters(), ...model.namedBuffers()].map(([n]) => n).filter((n) => own.has(n) || merged.has(n));
     model.eval();
     ok = true;
     return { record, model, taskNames };
@@ -156,7 +165,7 @@ export function trainTrial(setup: TrialSetup): TrainedTrial {
     if (!ok) model.dispose();
   }
 
-  function train(s: TrialSetup, model: ClassificationModel): TrialRecord {
+  function train(s: TrialSetup, model: ClassificationModel, adapters: ReadonlyMap<string, LoraAdapter>): TrialRecord {
     const before = takeChecksums(model);
     resetPeakMemory();
     const t0 = performance.now();
@@ -320,6 +329,18 @@ export function trainTrial(setup: TrialSetup): TrainedTrial {
         ...(strategy.tensors !== undefined && strategy.tensors !== 'all' ? { tensors: strategy.tensors } : {}),
         ...(phases.length > 1 ? { phases: phaseLog } : {}),
         ...(phases.some((p) => p.spec.unfreezing) ? { unfreezing: unfreezeLog } : {}),
+        ...(strategy.adapters
+          ? {
+              adapters: {
+                kind: strategy.adapters.kind,
+                rank: strategy.adapters.rank,
+                alpha: strategy.adapters.alpha,
+                dropout: strategy.adapters.dropout,
+                layers: [...adapters.keys()],
+                params: finalPlan.rows.filter((r) => r.role === 'adapter').reduce((n, r) => n + r.numel, 0),
+              },
+            }
+          : {}),
       },
       groups: finalPlan.rows,
       totals: finalPlan.totals,

@@ -1,18 +1,21 @@
 // The vocabulary of adaptation, shared by the code, the CLI, the reports and the learning track.
 
 /** How the pretrained backbone is adapted. Names come from the learning track. */
-export type StrategyName = 'scratch' | 'frozen' | 'partial_unfreeze' | 'bitfit' | 'lp_ft' | 'gradual_unfreeze' | 'full_finetune';
+export type StrategyName = 'scratch' | 'frozen' | 'partial_unfreeze' | 'lora' | 'bitfit' | 'lp_ft' | 'gradual_unfreeze' | 'full_finetune';
 
 /**
  * Every strategy, in the order of their cost as the lab measures it (training FLOPs, then stored
- * bytes) where that order is stable: a linear probe on cached features; the last groups from a
- * cached prefix; the biases alone (a forward and an input-gradient pass through the whole
- * backbone, no weight gradients, a few kB stored); a probe on cached features, then full
- * fine-tuning for the rest of the budget (lp_ft); the groups joining one by one (gradual_unfreeze);
- * everything. The recommendation orders strategies by their measured costs; this order only breaks
- * exact ties (scratch, first, ties with full_finetune).
+ * bytes; quick runs on the embedded backbones, vision / text GFLOP): frozen, a linear probe on
+ * cached features (13 / 11); partial_unfreeze, the last groups from a cached prefix (33 / 24);
+ * lora, adapters beside frozen weights (28 / 48: from a cached prefix on a ResNet, through every
+ * layer of a BERT; a few hundred kB stored); bitfit, the biases alone (52 / 48: a forward and an
+ * input-gradient pass through the whole backbone, no weight gradients, a few kB stored); lp_ft, a
+ * probe and then full fine-tuning for the rest of the budget; gradual_unfreeze, the groups joining
+ * one by one (60 / 52); full_finetune and scratch, everything (78 / 68). The recommendation orders
+ * strategies by their measured costs; this order only breaks exact ties (scratch, first, ties with
+ * full_finetune).
  */
-export const STRATEGY_NAMES: readonly StrategyName[] = ['scratch', 'frozen', 'partial_unfreeze', 'bitfit', 'lp_ft', 'gradual_unfreeze', 'full_finetune'];
+export const STRATEGY_NAMES: readonly StrategyName[] = ['scratch', 'frozen', 'partial_unfreeze', 'lora', 'bitfit', 'lp_ft', 'gradual_unfreeze', 'full_finetune'];
 
 /**
  * The strategies a lab compares when none are named: the four depths of the learning track. The

@@ -8,6 +8,7 @@ import { BertForSequenceClassification } from '../../src/models/bert.js';
 import { bertConfig } from '../../src/models/bert-config.js';
 import { defineStrategy } from '../../src/adapt/strategies.js';
 import { planAdaptation } from '../../src/adapt/plan.js';
+import { attachLoraTargets } from '../../src/nn/lora.js';
 
 manualSeed(0);
 const model = new BertForSequenceClassification(bertConfig()); // BERT-base, 2 labels
@@ -37,4 +38,24 @@ test('BERT-base bitfit: 102,912 trainable bias parameters (LayerNorm biases in, 
   assert.ok(backboneRows.every((r) => r.name.endsWith('.bias')));
   assert.ok(plan.rows.filter((r) => r.name.endsWith('LayerNorm.weight')).every((r) => !r.trainable));
   plan.release();
+});
+
+test('BERT-base lora r=8 on query and value: 294,912 trainable adapter parameters, the head reported separately', () => {
+  const spec = defineStrategy('lora');
+  assert.equal(spec.adapters!.rank, 8);
+  const adapters = attachLoraTargets(model, spec.adapters!.targets, spec.adapters!);
+  try {
+    assert.equal(adapters.size, 24); // 12 layers x (query, value)
+    const plan = planAdaptation(model, spec);
+    assert.equal(plan.totals.trainable - plan.totals.head!, 294_912);
+    assert.equal(12 * 2 * (8 * 768 + 768 * 8), 294_912);
+    assert.equal(plan.totals.head, HEAD);
+    // the base is all there and all frozen
+    assert.equal(plan.totals.frozen, BERT_BASE_PARAMS);
+    assert.ok(plan.rows.filter((r) => r.trainable && r.group !== 'head').every((r) => r.role === 'adapter'));
+    plan.release();
+  } finally {
+    for (const a of adapters.values()) a.detach();
+  }
+  assert.equal(model.namedParameters().reduce((n, [, t]) => n + t.numel, 0), BERT_BASE_PARAMS + HEAD, 'detached: BERT-base as before');
 });

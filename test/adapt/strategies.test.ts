@@ -190,7 +190,7 @@ test('the policy is re-applied on every switch to train mode', () => {
 test('bad strategy requests are clear errors', () => {
   const model = resnet('resnet20', { numClasses: 10 });
   assert.throws(() => planAdaptation(model, defineStrategy('partial_unfreeze', { partialK: 9 })), (e: unknown) => e instanceof ConfigError && /it has 4 backbone groups \(stem, layer1, layer2, layer3\)/.test(e.message));
-  assert.throws(() => parseStrategyNames(['frozen', 'lora']), /unknown strategy lora/);
+  assert.throws(() => parseStrategyNames(['frozen', 'adapterz']), /unknown strategy adapterz/);
   assert.throws(() => defineStrategy('frozen', { headLr: -1 }), ConfigError);
   model.dispose();
 });
