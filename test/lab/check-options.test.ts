@@ -1,5 +1,6 @@
 // checkLabOptions: every bad lab option is a UsageError that names the field (and its CLI flag),
 // found before anything loads; the defaults and every boundary value pass.
+import { STRATEGY_NAMES } from '../../src/adapt/types.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkLabOptions } from '../../src/lab/check-options.js';
@@ -18,7 +19,7 @@ const BAD: { field: string; flag: string; patch: Record<string, unknown>; also?:
   { field: 'data', flag: '--data', patch: { data: 'photos/' }, also: /--modality vision/ },
   { field: 'backbone', flag: '--backbone', patch: { backbone: 'bert/' }, also: /--modality text/ },
   { field: 'strategies', flag: '--strategies', patch: { strategies: [] } },
-  { field: 'strategies', flag: '--strategies', patch: { strategies: ['frozen', 'lora'] }, also: /unknown strategy lora; choose from scratch, frozen, partial_unfreeze, full_finetune/ },
+  { field: 'strategies', flag: '--strategies', patch: { strategies: ['frozen', 'nope'] as never }, also: new RegExp(`unknown strategy nope; choose from ${STRATEGY_NAMES.join(', ')}`) },
   { field: 'strategies', flag: '--strategies', patch: { strategies: ['frozen', 'frozen'] }, also: /frozen is listed twice/ },
   { field: 'seeds', flag: '--seeds', patch: { seeds: [] } },
   { field: 'seeds', flag: '--seeds', patch: { seeds: [0] }, also: /at least 2/ },
