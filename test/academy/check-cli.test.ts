@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../helpers.js';
 import { FIXTURES } from '../../academy/exercises/resnet-bert-and-finetuning/fixtures/build.js';
+import { EXERCISES } from '../../academy/exercises/resnet-bert-and-finetuning/exercises.js';
 
 const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
 
@@ -28,7 +29,8 @@ test('npm run exercise -- 2 fails on the starter with pointed feedback and exit 
 test('npm run exercise -- all --solution passes every exercise with exit code 0', () => {
   const r = exercise('all', '--solution');
   assert.equal(r.status, 0, r.stdout + r.stderr);
-  assert.equal(r.stdout.match(/PASSED:/g)?.length, 6);
+  assert.equal(r.stdout.match(/PASSED:/g)?.length, EXERCISES.length);
+  assert.ok(EXERCISES.length >= 7);
   assert.doesNotMatch(r.stdout, /FAIL/);
 });
 
@@ -37,6 +39,7 @@ test('npm run exercise without a number prints the list and exits 2; an unknown 
   assert.equal(none.status, 2);
   assert.match(none.stdout, /usage: npm run exercise -- <n \| all> \[--solution\]/);
   assert.match(none.stdout, /6 {2}ex06-adaptation-note/);
+  assert.match(none.stdout, /7 {2}ex07-lora-saving {11}Is LoRA's saving real for this task\?/);
   const bad = exercise('9');
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /unknown exercise "9"/);

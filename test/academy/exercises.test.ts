@@ -14,13 +14,15 @@ import { checkPartialRun } from '../../academy/exercises/resnet-bert-and-finetun
 import { checkConfusionShift } from '../../academy/exercises/resnet-bert-and-finetuning/checks/ex04-confusion-shift.js';
 import { checkHeadlineVsPattern } from '../../academy/exercises/resnet-bert-and-finetuning/checks/ex05-headline-vs-pattern.js';
 import { checkAdaptationNote } from '../../academy/exercises/resnet-bert-and-finetuning/checks/ex06-adaptation-note.js';
+import { checkLoraSaving } from '../../academy/exercises/resnet-bert-and-finetuning/checks/ex07-lora-saving.js';
 import * as ex03 from '../../academy/exercises/resnet-bert-and-finetuning/solutions/ex03-partial-vs-extremes.js';
 import * as ex04 from '../../academy/exercises/resnet-bert-and-finetuning/solutions/ex04-confusion-shift.js';
 import * as ex05 from '../../academy/exercises/resnet-bert-and-finetuning/solutions/ex05-headline-vs-pattern.js';
 import * as ex06 from '../../academy/exercises/resnet-bert-and-finetuning/solutions/ex06-adaptation-note.js';
+import * as ex07 from '../../academy/exercises/resnet-bert-and-finetuning/solutions/ex07-lora-saving.js';
 import { analyse, loadRun } from '../../academy/exercises/resnet-bert-and-finetuning/checks/analysis.js';
 import { sections } from '../../academy/exercises/resnet-bert-and-finetuning/checks/ex06-adaptation-note.js';
-import { excludedScratchRun, nothingLearnedRun, openCheaperRun } from './variants.js';
+import { excludedScratchRun, loraAcceptableRun, nothingLearnedRun, openCheaperRun } from './variants.js';
 
 /** What the untouched starter of each exercise must be told: one pattern per mistake it contains. */
 const STARTER_FEEDBACK: Record<number, RegExp[]> = {
@@ -36,6 +38,13 @@ const STARTER_FEEDBACK: Record<number, RegExp[]> = {
     /section "## Evidence" is still a TODO/,
     /the note defends full_finetune, the best score, but recommend\(\) on this evidence names frozen/,
     /the note calls the decision sufficient, but recommend\(\) on this evidence calls it provisional: the decision rests on partial_unfreeze, full_finetune, which were still improving/,
+  ],
+  7: [
+    /storedBytesRatio = 1\.01 compares whole models\. The model lora hands over has its adapters merged/,
+    /trainFlopsRatio = 0\.00906 is the ratio of trainable parameters, not of the work training did/,
+    /loraVerdict is non-inferior, but lora's paired interval vs full_finetune is −\d\.\d\d to \+\d\.\d\d points at a 1\.00-point margin: inconclusive .* a mean is not a bound on the loss/,
+    /savingIsReal = true, but lora's paired interval/,
+    /recommended is lora, but lora is not shown acceptable/,
   ],
 };
 
@@ -273,4 +282,65 @@ test('exercise 3: against a scratch the sanity gates excluded, transfer is not s
   checkPartialRun({ readPartialRun: (r) => ({ ...ex03.readPartialRun(r), transferBeatsScratch: true }) }, report, run);
   assert.equal(report.failures.length, 1);
   assert.match(report.failures[0], /transferBeatsScratch = true, but scratch was excluded by the sanity gates, so it is no baseline/);
+});
+
+test('exercise 7: the shipped LoRA run stores under 1% of full fine-tuning per task but trains at about 70% of its FLOPs, and its accuracy loss is not yet bounded', () => {
+  const run = loadRun('lora-run.json');
+  const { rec } = analyse(run);
+  const reading = ex07.readLoraRun(run);
+  assert.ok(reading.storedBytesRatio > 0.005 && reading.storedBytesRatio < 0.01, `stored ${reading.storedBytesRatio}`);
+  assert.ok(reading.trainFlopsRatio > 0.6 && reading.trainFlopsRatio < 0.8, `flops ${reading.trainFlopsRatio}`);
+  // The trap the exercise is built on: the mean gap is inside the margin, the interval is not.
+  assert.ok(reading.loraMinusFullPoints > -100 * run.margin && reading.loraMinusFullPoints < 0);
+  assert.equal(reading.loraVerdict, 'inconclusive');
+  assert.equal(reading.savingIsReal, false);
+  assert.equal(rec.strategy, 'full_finetune');
+  assert.equal(rec.cheapestNotRuledOut, 'lora');
+  assert.equal(rec.assessments.find((a) => a.strategy === 'frozen')!.verdict, 'inferior');
+  // Every record has the lab's shape for lora: adapters stated, the adapter count in the trainable total.
+  for (const r of run.records.filter((x) => x.strategy === 'lora')) {
+    assert.equal(r.config.tensors, 'adapters');
+    assert.equal(r.config.adapters!.layers.length, 8);
+    assert.equal(r.totals.trainable, r.config.adapters!.params + 387);
+    assert.equal(r.cost.storedBytes, 4 * r.totals.trainable);
+  }
+});
+
+test('exercise 7: an inverted ratio, a percentage and the stored-bytes ratio given for FLOPs get their own feedback', () => {
+  const report = new Report();
+  checkLoraSaving(
+    {
+      readLoraRun(run) {
+        const right = ex07.readLoraRun(run);
+        return { ...right, storedBytesRatio: 1 / right.storedBytesRatio, trainFlopsRatio: right.storedBytesRatio, loraMinusFullPoints: right.loraMinusFullPoints / 100 };
+      },
+    },
+    report,
+  );
+  const text = report.failures.join('\n');
+  assert.match(text, /storedBytesRatio = 110 is inverted: report lora ÷ full_finetune/);
+  assert.match(text, /trainFlopsRatio = 0\.00906 is the ratio of trainable parameters/);
+  assert.match(text, /loraMinusFullPoints = -0\.00\d+: that is a fraction of accuracy/);
+  assert.equal(report.failures.length, 3);
+  const pct = new Report();
+  checkLoraSaving({ readLoraRun: (run) => ({ ...ex07.readLoraRun(run), trainFlopsRatio: 100 * ex07.readLoraRun(run).trainFlopsRatio }) }, pct);
+  assert.deepEqual(pct.failures.length, 1);
+  assert.match(pct.failures[0], /trainFlopsRatio = 70\.8 is a percentage/);
+});
+
+test('exercise 7: with lora shown acceptable the rule recommends it; keeping full_finetune, or calling the saving unproven, fails', () => {
+  const run = loraAcceptableRun();
+  const { rec } = analyse(run);
+  assert.equal(rec.assessments.find((a) => a.strategy === 'lora')!.verdict, 'non-inferior');
+  assert.equal(rec.strategy, 'lora');
+  const solved = new Report();
+  checkLoraSaving(ex07, solved, run);
+  assert.deepEqual(solved.failures, []);
+  assert.equal(ex07.readLoraRun(run).savingIsReal, true);
+
+  const cautious = new Report();
+  checkLoraSaving({ readLoraRun: (r) => ({ ...ex07.readLoraRun(r), savingIsReal: false, recommended: 'full_finetune' }) }, cautious, run);
+  assert.equal(cautious.failures.length, 2, cautious.failures.join('\n'));
+  assert.match(cautious.failures[0], /savingIsReal = false, but lora's paired interval vs full_finetune is .* the loss is shown to stay within the margin/);
+  assert.match(cautious.failures[1], /recommended is full_finetune, the highest mean validation accuracy; the rule names the cheapest acceptable strategy, lora/);
 });

@@ -65,3 +65,22 @@ export function nothingLearnedRun(): RunFixture {
   for (const r of run.records) setValidation(run, r, r.predictions.validation.labels.map(() => 0));
   return run;
 }
+
+/**
+ * The LoRA run with lora right on exactly the validation examples full_finetune gets right, except
+ * one per seed: a third of a point behind with a tight interval, so lora is shown acceptable and,
+ * frozen being ruled out, recommend() names it.
+ */
+export function loraAcceptableRun(): RunFixture {
+  const run = loadRun('lora-run.json');
+  const full = new Map(recordsOf(run, 'full_finetune').map((r) => [r.seed, r]));
+  for (const r of recordsOf(run, 'lora')) {
+    const { labels, predictions } = full.get(r.seed)!.predictions.validation;
+    const preds = [...predictions];
+    const k = run.classNames.length;
+    const j = preds.findIndex((p, i) => p === labels[i]);
+    preds[j] = (labels[j] + 1) % k;
+    setValidation(run, r, preds);
+  }
+  return run;
+}

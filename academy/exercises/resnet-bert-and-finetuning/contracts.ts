@@ -4,6 +4,7 @@ import type { Optimizer } from '../../../src/optim/index.js';
 import type { AdaptationPlan } from '../../../src/adapt/plan.js';
 import type { StrategySpec } from '../../../src/adapt/strategies.js';
 import type { StrategyName } from '../../../src/adapt/types.js';
+import type { Verdict } from '../../../src/decide/recommend.js';
 import type { ResNet } from '../../../src/models/resnet.js';
 import type { Predictions } from '../../../src/evaluate/types.js';
 import type { RunFixture } from './fixtures/build.js';
@@ -75,3 +76,24 @@ export type Ex05Module = { findHiddenPattern(run: RunFixture): HiddenPatternCase
 
 /** Exercise 6: the adaptation note (Markdown) for a run, defending one depth. */
 export type Ex06Module = { writeNote(run: RunFixture): string };
+
+/** Exercise 7: is LoRA's saving real for this task? lora against full_finetune (and the rest of the run), from the records. */
+export interface LoraSavingReading {
+  /** Bytes a task stores besides the shared backbone, lora ÷ full_finetune (means over seeds). */
+  storedBytesRatio: number;
+  /** Training FLOPs actually computed, lora ÷ full_finetune (means over seeds). */
+  trainFlopsRatio: number;
+  /** Mean over seeds of validation accuracy, lora − full_finetune, in accuracy points. */
+  loraMinusFullPoints: number;
+  /** recommend()'s verdict on lora against the best strategy ('best' when lora is the best). */
+  loraVerdict: Verdict;
+  /**
+   * Is the saving real: did lora pass the gates and is its loss against the best shown to be within
+   * the margin (verdict 'non-inferior', or lora is the best)? A saving bought with an accuracy loss
+   * the evidence cannot bound is not shown.
+   */
+  savingIsReal: boolean;
+  /** The strategy recommend() names on this evidence (null when it names none). */
+  recommended: StrategyName | null;
+}
+export type Ex07Module = { readLoraRun(run: RunFixture): LoraSavingReading };

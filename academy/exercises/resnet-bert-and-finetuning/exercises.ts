@@ -3,7 +3,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Ex01Module, Ex02Module, Ex03Module, Ex04Module, Ex05Module, Ex06Module } from './contracts.js';
+import type { Ex01Module, Ex02Module, Ex03Module, Ex04Module, Ex05Module, Ex06Module, Ex07Module } from './contracts.js';
 import { compiledDir, exercisesDir, fromRoot } from './paths.js';
 import { Report, errorText } from './checks/report.js';
 import { checkTrulyFrozen } from './checks/ex01-truly-frozen.js';
@@ -12,6 +12,7 @@ import { checkPartialRun } from './checks/ex03-partial-vs-extremes.js';
 import { checkConfusionShift } from './checks/ex04-confusion-shift.js';
 import { checkHeadlineVsPattern } from './checks/ex05-headline-vs-pattern.js';
 import { checkAdaptationNote } from './checks/ex06-adaptation-note.js';
+import { checkLoraSaving } from './checks/ex07-lora-saving.js';
 
 export interface Exercise {
   n: number;
@@ -31,6 +32,7 @@ export const EXERCISES: Exercise[] = [
   { n: 4, slug: 'ex04-confusion-shift', title: 'Find the confusion that changed most after transfer', trains: 'one confusion pattern that changed in a useful way after adaptation', exportName: 'mostChangedPair', check: (m: Ex04Module, r) => checkConfusionShift(m, r) },
   { n: 5, slug: 'ex05-headline-vs-pattern', title: 'Find where the headline moved less than the error pattern', trains: 'one case where the headline score moved less than the error pattern', exportName: 'findHiddenPattern', check: (m: Ex05Module, r) => checkHeadlineVsPattern(m, r) },
   { n: 6, slug: 'ex06-adaptation-note', title: 'Write the adaptation note and defend the cheapest acceptable depth', trains: 'one defensible adaptation choice', exportName: 'writeNote', check: (m: Ex06Module, r) => checkAdaptationNote(m, r) },
+  { n: 7, slug: 'ex07-lora-saving', title: "Is LoRA's saving real for this task?", trains: 'one cost claim checked against the records and the decision rule', exportName: 'readLoraRun', check: (m: Ex07Module, r) => checkLoraSaving(m, r) },
 ];
 
 export type Copy = 'starter' | 'solution';

@@ -30,7 +30,7 @@ export function analyse(run: RunFixture): Analysis {
   };
 }
 
-export function loadRun(file: 'vision-run.json' | 'text-run.json'): RunFixture {
+export function loadRun(file: 'vision-run.json' | 'text-run.json' | 'lora-run.json'): RunFixture {
   return JSON.parse(readFileSync(join(fixturesDir, file), 'utf8')) as RunFixture;
 }
 

@@ -1,11 +1,13 @@
 // The full loop of the track, through the library's own lab (runLab): scratch, frozen,
-// partial_unfreeze and full_finetune for vision (ResNet-20 from Fashion-MNIST to MNIST digits) and
-// text (a small BERT to Spam Assassin easy_ham / hard_ham / spam), over seeds, on the same splits
-// and budget; then statistics, confusion comparisons, the recommendation and one adaptation note
-// per modality.
+// partial_unfreeze and full_finetune (the lab's default strategies) for vision (ResNet-20 from
+// Fashion-MNIST to MNIST digits) and text (a small BERT to Spam Assassin easy_ham / hard_ham /
+// spam), over seeds, on the same splits and budget; then statistics, confusion comparisons, the
+// recommendation and one adaptation note per modality. The rungs between the four (bitfit, lp_ft,
+// gradual_unfreeze, lora) run when named with --strategies, and are decided on like the others.
 //
 //   node dist/academy/labs/resnet-bert-and-finetuning/src/pretrained-transfer-workflow.js --quick
 //   node dist/academy/labs/resnet-bert-and-finetuning/src/pretrained-transfer-workflow.js --modality vision --out runs/vision
+//   node dist/academy/labs/resnet-bert-and-finetuning/src/pretrained-transfer-workflow.js --quick --modality text --strategies scratch,frozen,lora,full_finetune
 //
 // It accepts exactly the options of `adaptlab lab` (the same option table and parser), with its own
 // default run directory. What it adds is a compact terminal reading of the outcome: per modality,
