@@ -5,15 +5,15 @@ export type StrategyName = 'scratch' | 'frozen' | 'partial_unfreeze' | 'lora' | 
 
 /**
  * Every strategy, in the order of their cost as the lab measures it (training FLOPs, then stored
- * bytes; quick runs on the embedded backbones, vision / text GFLOP): frozen, a linear probe on
- * cached features (13 / 11); partial_unfreeze, the last groups from a cached prefix (33 / 24);
- * lora, adapters beside frozen weights (28 / 48: from a cached prefix on a ResNet, through every
- * layer of a BERT; a few hundred kB stored); bitfit, the biases alone (52 / 48: a forward and an
- * input-gradient pass through the whole backbone, no weight gradients, a few kB stored); lp_ft, a
- * probe and then full fine-tuning for the rest of the budget; gradual_unfreeze, the groups joining
- * one by one (60 / 52); full_finetune and scratch, everything (78 / 68). The recommendation orders
- * strategies by their measured costs; this order only breaks exact ties (scratch, first, ties with
- * full_finetune).
+ * bytes). Measured on the embedded backbones at the lab's default budget, vision / text GFLOP per
+ * trial: frozen, a linear probe on cached features, 82 / 70; partial_unfreeze, the last groups from
+ * a cached prefix, 664 / 446; lora, adapters beside frozen weights, 541 / 1197 (from a cached
+ * prefix on a ResNet, through every layer of a BERT; 121 / 69 kB stored); bitfit, the biases alone,
+ * 1299 / 1208 (a forward and an input-gradient pass through the whole backbone, no weight
+ * gradients; 8 / 29 kB stored); lp_ft, a probe and then full fine-tuning for three quarters of the
+ * budget, 1546 / 1339; gradual_unfreeze, the groups joining one by one, 1611 / 1352; full_finetune
+ * and scratch, everything, 1952 / 1691. The recommendation orders strategies by their measured
+ * costs; this order only breaks exact ties (scratch, first, ties with full_finetune).
  */
 export const STRATEGY_NAMES: readonly StrategyName[] = ['scratch', 'frozen', 'partial_unfreeze', 'lora', 'bitfit', 'lp_ft', 'gradual_unfreeze', 'full_finetune'];
 
