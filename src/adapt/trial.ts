@@ -86,12 +86,16 @@ export interface TrainedTrial {
   model: ClassificationModel;
   /** The tensors this strategy changed: what a task stores besides the backbone (task-weights.ts). */
   taskNames: string[];
+  /** The task file's tensors (copies taken before adapters were merged): what `record.cost.storedBytes` measures. */
+  taskFile: Map<string, Tensor>;
+  /** Frees the model and the task tensors. */
+  dispose(): void;
 }
 
 /** One trial; the trained model is disposed. */
 export function runTrial(setup: TrialSetup): TrialRecord {
   const trained = trainTrial(setup);
-  trained.model.dispose();
+  trained.dispose();
   return trained.record;
 }
 
@@ -150,15 +154,33 @@ export function trainTrial(setup: TrialSetup): TrainedTrial {
     const adapters = strategy.adapters ? attachLoraTargets(model, strategy.adapters.targets, strategy.adapters) : new Map<string, LoraAdapter>();
     const record = train(setup, model, adapters);
     const plan = current.plan!;
-    // The model handed over is a plain one: each adapter folded into its base weight, which the
-    // task now changes (the record's storedBytes is what the adapters themselves take).
+    // What the task stores, taken before any adapter is merged: the adapters themselves (and the
+    // head), exactly what the record's storedBytes measured.
+    const taskFile = new Map<string, Tensor>();
+    noGrad(() => {
+      for (const [name, t] of taskTensors(model, taskTensorNames(model, plan))) {
+        const view = t.detach();
+        taskFile.set(name, keep(view.clone()));
+        view.dispose();
+      }
+    });
+    // The model handed over is a plain one: each adapter folded into its base weight.
     for (const a of adapters.values()) a.merge();
     const merged = new Set([...adapters.keys()].map((layer) => `${layer}.weight`));
     const own = new Set(taskTensorNames(model, plan));
     const taskNames = [...model.namedParameters(), ...model.namedBuffers()].map(([n]) => n).filter((n) => own.has(n) || merged.has(n));
     model.eval();
     ok = true;
-    return { record, model, taskNames };
+    return {
+      record,
+      model,
+      taskNames,
+      taskFile,
+      dispose: () => {
+        model.dispose();
+        for (const t of taskFile.values()) t.dispose();
+      },
+    };
   } finally {
     for (const o of owned) o.dispose();
     current.plan?.release();

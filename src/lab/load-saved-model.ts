@@ -52,6 +52,13 @@ export async function loadLabModel(dir: string, options: { backbone?: string; ar
           `A task file only works on the exact backbone it was trained from: pass that backbone with --backbone, or use the full model (${manifest.weights}).`,
       );
     }
+    const adapters = [...file.tensors.keys()].filter((k) => /\.lora_[AB]\./.test(k));
+    if (adapters.length > 0) {
+      throw new ConfigError(
+        `${taskPath} holds ${adapters.length} LoRA adapter tensors (e.g. ${adapters[0]}); putting adapters back on a backbone is not supported here. ` +
+          `Use the full model (${manifest.weights}), which has them merged into its weights.`,
+      );
+    }
     const model = backbone.buildModel('pretrained', manifest.seed, manifest.classNames.length, manifest.classNames);
     try {
       const task = new Set(file.tensors.keys());

@@ -198,7 +198,7 @@ async function runModality(
     try {
       if (options.saveModels !== 'none') await writeModelDir(stagedModelDir(options.out, modality, name, seed, fold?.index), trained, backbone, classNames, printOf(name, seed, f));
     } finally {
-      trained.model.dispose();
+      trained.dispose();
     }
     return trained.record;
   };

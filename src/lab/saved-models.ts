@@ -14,7 +14,7 @@ import { saveModel } from '../models/checkpoint.js';
 import { saveBert } from '../models/bert-checkpoint.js';
 import { BertForSequenceClassification } from '../models/bert.js';
 import type { TrainedTrial } from '../adapt/trial.js';
-import { taskMetadata, taskTensors } from '../adapt/task-weights.js';
+import { taskMetadata } from '../adapt/task-weights.js';
 import type { Modality, StrategyName } from '../adapt/types.js';
 import { writeJsonAtomic } from '../io/atomic-file.js';
 import { ConfigError } from '../errors.js';
@@ -56,7 +56,7 @@ export function stagedModelDir(out: string, modality: Modality, strategy: Strate
 
 /** Writes a trained model directory atomically: into a temporary sibling, then renamed into place. */
 export async function writeModelDir(dir: string, trained: TrainedTrial, backbone: LabBackbone, classNames: string[], trialFingerprint: string): Promise<ModelManifest> {
-  const { record, model, taskNames } = trained;
+  const { record, model } = trained;
   const temp = `${dir}.tmp-${process.pid}`;
   rmSync(temp, { recursive: true, force: true });
   mkdirSync(temp, { recursive: true });
@@ -68,7 +68,7 @@ export async function writeModelDir(dir: string, trained: TrainedTrial, backbone
       saveModel(model, join(temp, WEIGHTS_FILE));
     }
     const taskPath = join(temp, TASK_FILE);
-    writeSafetensors(taskPath, taskTensors(model, taskNames), taskMetadata(backbone.key, record.strategy));
+    writeSafetensors(taskPath, trained.taskFile, taskMetadata(backbone.key, record.strategy));
     const fold = record.fold && 'index' in record.fold ? { ...record.fold } : null;
     const manifest: ModelManifest = {
       format: MODEL_FORMAT,
@@ -83,7 +83,7 @@ export async function writeModelDir(dir: string, trained: TrainedTrial, backbone
         : { text: { maxLength: backbone.text!.maxLength } },
       backbone: { key: backbone.key, source: backbone.source },
       weights: WEIGHTS_FILE,
-      task: { file: TASK_FILE, bytes: statSync(taskPath).size, tensors: taskNames.length },
+      task: { file: TASK_FILE, bytes: statSync(taskPath).size, tensors: trained.taskFile.size },
       metrics: { validation: record.metrics.validation.accuracy, test: record.metrics.test.accuracy },
       trial: trialFingerprint,
     };

@@ -131,3 +131,28 @@ test('a text lab saves a Hugging Face directory that predict reads back with the
     assert.equal(json.predictions[row].prediction, json.classNames[record.predictions.test.predictions[i]], id);
   });
 });
+
+test('a LoRA model is handed over merged, and its task file holds the adapters: exactly the stored bytes reported', async () => {
+  const images = join(work, 'lora-images');
+  const resnet = join(work, 'lora-resnet20.safetensors');
+  const { makeImageFolder } = await import('./make-lab-inputs.js');
+  await makeImageFolder(images, 8);
+  makeResnetBackbone(resnet);
+  const loraOut = join(work, 'lora-run');
+  await runLab({ ...DEFAULT_LAB_OPTIONS, modalities: ['vision'], strategies: ['frozen', 'lora'], seeds: [0, 1], folds: 1, quick: true, schedule: 'grid', saveModels: 'all', data: images, backbone: resnet, arch: 'resnet20', out: loraOut });
+  const dir = join(loraOut, 'models', 'vision', 'all', 'lora-seed0');
+  const record = JSON.parse(readFileSync(join(loraOut, 'trials', 'vision', 'lora-seed0.json'), 'utf8')) as TrialRecord;
+  assert.equal(statSync(join(dir, 'task.safetensors')).size, record.cost.storedBytes);
+  // the full model has no adapter tensors: they are merged into the convolutions
+  const header = JSON.parse(readFileSync(join(dir, 'model.safetensors')).subarray(8, 8 + Number(readFileSync(join(dir, 'model.safetensors')).readBigUInt64LE(0))).toString('utf8')) as Record<string, unknown>;
+  assert.ok(!Object.keys(header).some((k) => k.includes('lora_')));
+  const taskHeader = readFileSync(join(dir, 'task.safetensors'));
+  assert.match(taskHeader.subarray(8, 8 + Number(taskHeader.readBigUInt64LE(0))).toString('utf8'), /lora_A/);
+  // a task-only copy of a LoRA model says to use the full model
+  const taskOnly = join(work, 'lora-task-only');
+  cpSync(dir, taskOnly, { recursive: true });
+  rmSync(join(taskOnly, 'model.safetensors'));
+  const r = await runCliCaptured(['predict', '--model', taskOnly, '--data', images, '--backbone', resnet, '--arch', 'resnet20']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /holds \d+ LoRA adapter tensors .* Use the full model \(model\.safetensors\)/);
+});
