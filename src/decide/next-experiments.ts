@@ -190,8 +190,8 @@ export function suggestNextExperiments(ctx: NextContext): NextExperiment[] {
       });
       drafts.push(
         cfg && cfg.layerDecay === null
-          ? { strategy: 'full_finetune', label: 'full_finetune with layer-wise learning-rate decay (e.g. 0.75 per group)', why: 'Lower rates for early layers keep general features and often make a shallower update enough.' }
-          : { strategy: 'full_finetune', label: 'LP-FT: train the head first (frozen), then fine-tune everything', why: 'A trained head before unfreezing distorts the pretrained features less.' },
+          ? { strategy: 'full_finetune', label: 'full_finetune with layer-wise learning-rate decay (--layer-decay 0.75)', why: 'Lower rates for early layers keep general features and often make a shallower update enough.' }
+          : { strategy: 'full_finetune', label: 'LP-FT: the head first on frozen features, then everything (--strategies lp_ft)', why: 'A trained head before unfreezing distorts the pretrained features less.' },
       );
     }
   }
