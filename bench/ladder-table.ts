@@ -4,7 +4,7 @@
 //   node dist/bench/ladder-table.js <run dir>
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Recommendation, Summary } from '../src/adapt/run-record.js';
+import type { Recommendation, Summary } from '../src/record/run-record.js';
 import { bytes, flops } from '../src/decide/format.js';
 
 const dir = process.argv[2];

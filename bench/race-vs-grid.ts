@@ -5,7 +5,7 @@
 //   node dist/bench/race-vs-grid.js <race run dir> <grid run dir> [modality]
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Summary, TrialRecord } from '../src/adapt/run-record.js';
+import type { Summary, TrialRecord } from '../src/record/run-record.js';
 
 function flopsOf(dir: string, modality: string, keep: (file: string) => boolean): { flops: number; trials: number } {
   const root = join(dir, 'trials', modality);

@@ -6,6 +6,12 @@
 // Errors: every failure adaptlab reports is one of these, with a `code`.
 export * from './errors.js';
 
+// The run's vocabulary (modality, strategy names) and the shapes of what a run records: trials,
+// metrics, confusion comparisons, summaries.
+export * from './record/vocabulary.js';
+export * from './record/evaluation.js';
+export * from './record/run-record.js';
+
 // Engine: tensors on libtorch, autograd, scopes, safetensors, FLOP counting.
 export * from './tensor/index.js';
 
@@ -45,8 +51,6 @@ export type { BackboneManifest, VisionManifest, TextManifest } from './pretrain/
 
 // Adaptation: strategies as data over parameter groups, the plan, the freeze audit, trials
 // (runTrial keeps the record; trainTrial also hands back the trained model).
-export * from './adapt/types.js';
-export * from './adapt/run-record.js';
 export { defineStrategy, parseStrategyNames, type StrategySpec, type StrategyOptions, type LearningRatePlan } from './adapt/strategies.js';
 export { planAdaptation, type AdaptationPlan } from './adapt/plan.js';
 export { takeChecksums, auditFreeze } from './adapt/audit.js';
@@ -54,7 +58,6 @@ export { runTrial, trainTrial, type TrialSetup, type TrialData, type TrainedTria
 export { FeatureCache } from './adapt/feature-cache.js';
 
 // Evaluation and statistics over plain predictions.
-export * from './evaluate/types.js';
 export { splitMetrics, confusionMatrix } from './evaluate/metrics.js';
 export { summarizeTrials } from './evaluate/summarize.js';
 

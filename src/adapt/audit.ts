@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { Tensor } from '../tensor/index.js';
 import type { Module } from '../nn/index.js';
-import type { FreezeAudit } from './run-record.js';
+import type { FreezeAudit } from '../record/run-record.js';
 import type { AdaptationPlan } from './plan.js';
 
 export type Checksums = Map<string, string>;

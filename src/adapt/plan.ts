@@ -7,7 +7,7 @@ import type { ParamGroup } from '../optim/index.js';
 import type { ClassificationModel } from '../models/contract.js';
 import { parameterGroupProblems } from '../models/contract.js';
 import { ConfigError } from '../errors.js';
-import type { ParameterRow, ParameterTotals } from './run-record.js';
+import type { ParameterRow, ParameterTotals } from '../record/run-record.js';
 import type { StrategySpec } from './strategies.js';
 
 export type ParameterRole = 'weight' | 'bias' | 'norm' | 'embedding' | 'adapter';

@@ -2,7 +2,7 @@
 import { noGrad, type Tensor } from '../tensor/index.js';
 import type { ClassificationModel, ModelInput } from '../models/contract.js';
 import { forEachBatch, type ExampleTable } from '../data/example-table.js';
-import type { Predictions } from '../evaluate/types.js';
+import type { Predictions } from '../record/evaluation.js';
 
 /**
  * Argmax predictions for every example of `table`. `forward` maps a batch of the table's inputs

@@ -3,8 +3,8 @@
 // rate, with which weight-decay and BatchNorm policy, and the contract's parameterGroups() (input
 // to output, head last) supplies the groups.
 import { ConfigError } from '../errors.js';
-import type { BatchNormPolicy, StrategyName } from './types.js';
-import { STRATEGY_NAMES } from './types.js';
+import type { BatchNormPolicy, StrategyName } from '../record/vocabulary.js';
+import { STRATEGY_NAMES } from '../record/vocabulary.js';
 import { checkLoraOptions, type LoraTargets } from '../nn/lora.js';
 
 export interface LearningRatePlan {

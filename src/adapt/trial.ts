@@ -16,8 +16,8 @@ import type { CachePoint, FeatureCache } from './feature-cache.js';
 import { predictTable, accuracyOf } from './predict.js';
 import { FeatureStandardizer } from './standardize.js';
 import type { StrategySpec } from './strategies.js';
-import type { Modality } from './types.js';
-import type { LearningCurvePoint, TrialRecord } from './run-record.js';
+import type { Modality } from '../record/vocabulary.js';
+import type { LearningCurvePoint, TrialRecord } from '../record/run-record.js';
 import { ConfigError } from '../errors.js';
 
 export interface TrialData<X = ModelInput> {

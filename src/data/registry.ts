@@ -11,7 +11,7 @@ import type { ImageRecord, LabeledDataset, TextRecord } from './types.js';
 import { fashionMnistDataset, mnistDataset } from './vision-datasets.js';
 import { proseDataset, spamAssassinDataset } from './text-datasets.js';
 
-import type { Modality } from '../models/contract.js';
+import type { Modality } from '../record/vocabulary.js';
 export type { Modality };
 /** 'source': data to pretrain/adapt from; 'target': the task the adaptation is judged on. */
 export type DatasetRole = 'source' | 'target';

@@ -2,10 +2,10 @@
 // correctness of every (strategy, seed), all in one example order (matched by id), plus costs,
 // audits, sanity gates and training plans.
 import { DataError } from '../errors.js';
-import type { TrialRecord } from '../adapt/run-record.js';
+import type { TrialRecord } from '../record/run-record.js';
 import { auditFailures, groupTrials } from '../evaluate/summarize.js';
 import { strategySanity } from '../evaluate/sanity.js';
-import type { StrategyConfusionDiff } from '../evaluate/types.js';
+import type { StrategyConfusionDiff } from '../record/evaluation.js';
 import type { RecommendInput, StrategyEvidence } from './recommend.js';
 
 export interface EvidenceOptions {

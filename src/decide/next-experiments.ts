@@ -1,7 +1,7 @@
 // What to run next, cheapest useful experiment first. A recommendation is a point on a cost curve:
 // the next experiment probes whether something smaller still works (or, when the evidence was
 // insufficient, what would make it sufficient). Suggestions use the run's own numbers.
-import type { StrategyName } from '../adapt/types.js';
+import type { StrategyName } from '../record/vocabulary.js';
 import { seedsNeeded } from './settling.js';
 import { points } from './format.js';
 import type { StrategyAssessment, StrategyEvidence } from './recommend.js';

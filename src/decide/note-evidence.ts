@@ -1,8 +1,8 @@
 // The adaptation note's sections about the evidence itself: how the labelled data was allocated,
 // what the sanity gates found before any verdict, and how a race's decision evolved round by
 // round. Pure: summary in, Markdown lines out.
-import type { ModalitySummary, StrategySanity } from '../adapt/run-record.js';
-import { STRATEGY_NAMES } from '../adapt/types.js';
+import type { ModalitySummary, StrategySanity } from '../record/run-record.js';
+import { STRATEGY_NAMES } from '../record/vocabulary.js';
 import { bytes, flops, markdownText, pct } from './format.js';
 
 export function allocationSection(summary: ModalitySummary): string[] {

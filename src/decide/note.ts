@@ -3,11 +3,11 @@
 // string out. Markdown is written as is, except that user-provided strings (class names, dataset
 // names) are made safe for where they land: no line breaks anywhere, and `|` / `\` escaped in
 // table cells so a class called "cat|dog" cannot add a column.
-import type { ModalitySummary, Recommendation, SeedStat, StrategySummary } from '../adapt/run-record.js';
-import { STRATEGY_NAMES, type Modality, type StrategyName } from '../adapt/types.js';
+import type { ModalitySummary, Recommendation, SeedStat, StrategySummary } from '../record/run-record.js';
+import { STRATEGY_NAMES, type Modality, type StrategyName } from '../record/vocabulary.js';
 import { hiddenPatternChanges } from '../evaluate/confusion-diff.js';
 import type { TrialConfig } from '../evaluate/summarize.js';
-import type { PairChange, StrategyConfusionDiff } from '../evaluate/types.js';
+import type { PairChange, StrategyConfusionDiff } from '../record/evaluation.js';
 import { bytes, className, count, examples, flops, markdownText, pct, pctInterval, points, pointsInterval, pNumber, pValue, signedExamples, signedPoints } from './format.js';
 import type { NextExperiment } from './next-experiments.js';
 import { allocationSection, roundsSection, sanitySection, savedModelSection } from './note-evidence.js';

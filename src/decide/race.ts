@@ -2,7 +2,7 @@
 // every strategy on the first seeds; after each round the decision is made on everything so far,
 // strategies that can no longer change it stop, and the ones still in question get the next
 // seed. Pure: the decision and the seeds run so far in, the next round (or why it ends) out.
-import type { StrategyName } from '../adapt/types.js';
+import type { StrategyName } from '../record/vocabulary.js';
 import { isOpen, type RecommendResult } from './recommend.js';
 
 /** Seeds every strategy runs in a race's first round (fewer when fewer are allowed). */

@@ -28,11 +28,11 @@
 //  8. No strategy is recommended when none passes the gates, or when only one strategy was run.
 
 import { ArgumentError } from '../errors.js';
-import type { Recommendation, SeedStat, StrategySanity, TrialRecord } from '../adapt/run-record.js';
-import { STRATEGY_NAMES, type StrategyName } from '../adapt/types.js';
+import type { Recommendation, SeedStat, StrategySanity, TrialRecord } from '../record/run-record.js';
+import { STRATEGY_NAMES, type StrategyName } from '../record/vocabulary.js';
 import { hiddenPatternChanges } from '../evaluate/confusion-diff.js';
 import { pairedDifference, seedStat, type PairedDifference } from '../evaluate/statistics.js';
-import type { StrategyConfusionDiff } from '../evaluate/types.js';
+import type { StrategyConfusionDiff } from '../record/evaluation.js';
 import { bytes, className, examples, flops, pct, pctInterval, points, pointsInterval, pValue, signedPoints } from './format.js';
 import { suggestNextExperiments, type NextExperiment } from './next-experiments.js';
 import { evidenceToSettle, settlingMargin } from './settling.js';

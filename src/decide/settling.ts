@@ -2,7 +2,7 @@
 // and how many more seeds or validation examples would settle each open comparison at the
 // margin asked for. Pure functions of the assessments recommend() made.
 import { tQuantile } from '../evaluate/statistics.js';
-import type { StrategyName } from '../adapt/types.js';
+import type { StrategyName } from '../record/vocabulary.js';
 import { points, signedPoints } from './format.js';
 import type { StrategyAssessment } from './recommend.js';
 

@@ -18,7 +18,7 @@
 import { ArgumentError, DataError } from '../errors.js';
 import { checkConfusionMatrix, checkClassCount, checkPredictions } from './metrics.js';
 import { holmAdjust, mcnemarExact, pairedSignTest } from './statistics.js';
-import type { ConfusedPair, ConfusionComparison, ConfusionMatrix, PairChange, Predictions } from './types.js';
+import type { ConfusedPair, ConfusionComparison, ConfusionMatrix, PairChange, Predictions } from '../record/evaluation.js';
 
 /** after − before, cell by cell (positive where `after` puts more examples). */
 export function confusionChange(before: ConfusionMatrix, after: ConfusionMatrix): ConfusionMatrix {

@@ -5,9 +5,9 @@
 // the folds, the learning curve averaged per epoch. The rest of the pipeline (summaries, gates,
 // the decision) then reads a seed the same way whether it was cross-validated or not.
 import { ArgumentError, DataError } from '../errors.js';
-import type { TrialRecord } from '../adapt/run-record.js';
+import type { TrialRecord } from '../record/run-record.js';
 import { splitMetrics } from './metrics.js';
-import type { Predictions } from './types.js';
+import type { Predictions } from '../record/evaluation.js';
 
 function concat(parts: readonly Predictions[], tag?: (id: string, fold: number) => string): Predictions {
   const out: Predictions = { ids: [], labels: [], predictions: [] };

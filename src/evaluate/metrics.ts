@@ -5,7 +5,7 @@
 // of a class absent from the split, F1 when precision + recall = 0), as scikit-learn does with
 // zero_division=0. A metric is never NaN, so it can be averaged and written to JSON.
 import { ArgumentError, DataError } from '../errors.js';
-import type { ClassMetrics, ConfusionMatrix, Predictions, SplitMetrics } from './types.js';
+import type { ClassMetrics, ConfusionMatrix, Predictions, SplitMetrics } from '../record/evaluation.js';
 
 function ratio(num: number, den: number): number {
   return den === 0 ? 0 : num / den;

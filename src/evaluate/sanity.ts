@@ -4,7 +4,7 @@
 // claims that rest on nothing. Pure: the trial records of one strategy (one per seed) in, a
 // StrategySanity out.
 import { ArgumentError } from '../errors.js';
-import type { SeedSanity, StrategySanity, TrialRecord } from '../adapt/run-record.js';
+import type { SeedSanity, StrategySanity, TrialRecord } from '../record/run-record.js';
 import { binomialUpperTail } from './statistics.js';
 
 /** A seed learned when its accuracy is above the majority-class rate at this one-sided level. */

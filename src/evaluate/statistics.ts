@@ -15,7 +15,7 @@
 // up to 10,000 and tails down to 1e-290 (test/fixtures/statistics/gen_statistics_fixtures.py
 // writes the reference values, cross-checked there against mpmath at 60 digits).
 import { ArgumentError } from '../errors.js';
-import type { SeedStat } from '../adapt/run-record.js';
+import type { SeedStat } from '../record/run-record.js';
 import { createRng } from './random.js';
 
 function checkValues(values: readonly number[], where: string, min = 1): void {

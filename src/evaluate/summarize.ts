@@ -2,12 +2,12 @@
 // recommender read: per-strategy statistics over seeds, the learning-rate plan of each strategy,
 // and the paired confusion diffs of every strategy against `scratch` and against `frozen`.
 import { ArgumentError, DataError } from '../errors.js';
-import type { StrategySummary, TrialRecord } from '../adapt/run-record.js';
-import { STRATEGY_NAMES, type Modality, type StrategyName } from '../adapt/types.js';
+import type { StrategySummary, TrialRecord } from '../record/run-record.js';
+import { STRATEGY_NAMES, type Modality, type StrategyName } from '../record/vocabulary.js';
 import { compareConfusion, compareConfusionPerSeed } from './confusion-diff.js';
 import { seedStat, validationResolution } from './statistics.js';
 import { strategySanity } from './sanity.js';
-import type { StrategyConfusionDiff } from './types.js';
+import type { StrategyConfusionDiff } from '../record/evaluation.js';
 
 export type TrialConfig = TrialRecord['config'];
 

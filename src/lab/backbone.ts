@@ -16,7 +16,7 @@ import type { ClassificationModel } from '../models/contract.js';
 import { BertTokenizer } from '../data/tokenizer.js';
 import { manualSeed } from '../tensor/index.js';
 import { ConfigError, UsageError } from '../errors.js';
-import type { Modality } from '../adapt/types.js';
+import type { Modality } from '../record/vocabulary.js';
 import { MANIFEST_FILE } from '../pretrain/manifest.js';
 import type { ImagePreparation, LoadedBackbone, TextPreparation } from '../pretrain/embedded.js';
 

@@ -3,7 +3,7 @@
 // expected, what was found and what to do. Limits that depend on the data or the backbone (the
 // number of backbone groups partial_unfreeze can train, class sizes) are checked where those load.
 import { UsageError } from '../errors.js';
-import { STRATEGY_NAMES } from '../adapt/types.js';
+import { STRATEGY_NAMES } from '../record/vocabulary.js';
 import type { LabOptions } from './options.js';
 
 const MODALITIES = ['vision', 'text'] as const;

@@ -13,6 +13,7 @@ import { uniqueStateDict } from '../models/checkpoint.js';
 import { saveBert } from '../models/bert-checkpoint.js';
 import { BertForSequenceClassification } from '../models/bert.js';
 import { UsageError } from '../errors.js';
+import type { Modality } from '../record/vocabulary.js';
 import { writeJsonAtomic } from '../io/atomic-file.js';
 import { checkOutputsApart } from '../io/paths.js';
 import { loadLabModel } from './load-saved-model.js';
@@ -23,7 +24,7 @@ const CIFAR_ARCHS = new Set(['resnet20', 'resnet32', 'resnet56']);
 export interface ExportResult {
   dir: string;
   files: string[];
-  modality: 'vision' | 'text';
+  modality: Modality;
 }
 
 export async function exportModel(modelDir: string, outDir: string, options: { backbone?: string; arch?: string } = {}): Promise<ExportResult> {

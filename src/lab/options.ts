@@ -1,8 +1,8 @@
 // What a lab run is asked to do, with the defaults of each modality. The same names appear as
 // CLI flags (`--strategies`, `--seeds`, `--epochs`, `--partial-k`, `--head-lr`, `--backbone-lr`,
 // `--probe-lr`, `--layer-decay`, `--margin`) and in reports.
-import type { Modality, StrategyName } from '../adapt/types.js';
-import { DEFAULT_STRATEGIES } from '../adapt/types.js';
+import type { Modality, StrategyName } from '../record/vocabulary.js';
+import { DEFAULT_STRATEGIES } from '../record/vocabulary.js';
 
 export interface LabOptions {
   modalities: Modality[];

@@ -6,8 +6,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { writeJsonAtomic, writeFileAtomic } from '../io/atomic-file.js';
-import type { TrialRecord } from '../adapt/run-record.js';
-import type { Modality, StrategyName } from '../adapt/types.js';
+import type { TrialRecord } from '../record/run-record.js';
+import type { Modality, StrategyName } from '../record/vocabulary.js';
 
 export interface StoredTrial extends TrialRecord {
   fingerprint: string;

@@ -15,7 +15,7 @@ import { saveBert } from '../models/bert-checkpoint.js';
 import { BertForSequenceClassification } from '../models/bert.js';
 import type { TrainedTrial } from '../adapt/trial.js';
 import { taskMetadata } from '../adapt/task-weights.js';
-import type { Modality, StrategyName } from '../adapt/types.js';
+import type { Modality, StrategyName } from '../record/vocabulary.js';
 import { writeJsonAtomic } from '../io/atomic-file.js';
 import { ConfigError } from '../errors.js';
 import type { LabBackbone } from './backbone.js';

@@ -13,7 +13,7 @@ import { encodeTextBatch } from '../data/text-batch.js';
 import { imageTable, tokenTable, subsetTable, type ExampleTable } from '../data/example-table.js';
 import { assignFolds } from '../data/folds.js';
 import type { ImageRecord, TextRecord, LabeledDataset, DataSplit } from '../data/types.js';
-import type { DataAllocation } from '../adapt/run-record.js';
+import type { DataAllocation } from '../record/run-record.js';
 import type { TrialData } from '../adapt/trial.js';
 import { ConfigError, DataError } from '../errors.js';
 import type { LabBackbone } from './backbone.js';

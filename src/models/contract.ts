@@ -5,8 +5,7 @@
 import type { Tensor } from '../tensor/index.js';
 import type { Linear, Module } from '../nn/index.js';
 import { ArgumentError } from '../errors.js';
-
-export type Modality = 'vision' | 'text';
+import type { Modality } from '../record/vocabulary.js';
 
 /** A batch of token sequences for BERT-like models. */
 export interface BertInput {

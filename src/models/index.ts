@@ -1,7 +1,6 @@
 // Models: ResNets (torchvision names) and BERT (Hugging Face names), the transfer contract they
 // share, the registry that builds them and the checkpoint formats that load and save them.
 export {
-  type Modality,
   type BertInput,
   type ModelInput,
   type HeadInfo,

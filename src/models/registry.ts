@@ -4,7 +4,8 @@ import { ConfigError } from '../errors.js';
 import { RESNET_ARCHS, RESNET_SPECS, ResNet, resnetConfig, isResNetArch } from './resnet.js';
 import { BertForSequenceClassification } from './bert.js';
 import { bertConfigFromJson, type BertConfig } from './bert-config.js';
-import type { ClassificationModel, Modality } from './contract.js';
+import type { ClassificationModel } from './contract.js';
+import type { Modality } from '../record/vocabulary.js';
 
 export const ARCHS = [...RESNET_ARCHS, 'bert'] as const;
 export type Arch = (typeof ARCHS)[number];

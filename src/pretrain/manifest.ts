@@ -9,11 +9,10 @@ import { join } from 'node:path';
 import { ConfigError, DataError } from '../errors.js';
 import { writeJsonAtomic } from '../io/atomic-file.js';
 import type { FileDigest, EngineProvenance } from './provenance.js';
+import type { Modality } from '../record/vocabulary.js';
 
 export const MANIFEST_FILE = 'manifest.json';
 export const MANIFEST_FORMAT = 'adaptlab.backbone/1';
-
-export type BackboneKind = 'vision' | 'text';
 
 export interface WeightsInfo extends FileDigest {
   /** How the floating-point tensors are stored in the file. */
@@ -49,7 +48,7 @@ export interface TrainingRecipe {
 
 interface ManifestBase {
   format: typeof MANIFEST_FORMAT;
-  kind: BackboneKind;
+  kind: Modality;
   arch: string;
   config: Record<string, unknown>;
   weights: WeightsInfo;
@@ -109,7 +108,7 @@ export function writeManifest(dir: string, manifest: BackboneManifest): void {
 }
 
 /** How to (re)make the backbone a directory should hold. */
-export function regenerateHint(kind: BackboneKind | 'vision|text', dir: string): string {
+export function regenerateHint(kind: Modality | 'vision|text', dir: string): string {
   return `regenerate it with \`adaptlab pretrain ${kind} --out ${dir}\``;
 }
 
@@ -131,7 +130,7 @@ export function readManifest(dir: string): BackboneManifest {
   return validateManifest(json, path, dir);
 }
 
-function guessKind(dir: string): BackboneKind | 'vision|text' {
+function guessKind(dir: string): Modality | 'vision|text' {
   return /text/i.test(dir) ? 'text' : /vision/i.test(dir) ? 'vision' : 'vision|text';
 }
 
@@ -155,7 +154,7 @@ function describe(v: unknown): string {
 
 /** The manifest if every field the loaders use has the right shape; otherwise a ConfigError listing each problem. */
 export function validateManifest(json: unknown, path: string, dir: string): BackboneManifest {
-  const fail = (problems: string[], kind: BackboneKind | 'vision|text'): never => {
+  const fail = (problems: string[], kind: Modality | 'vision|text'): never => {
     throw new ConfigError(`${path} is malformed:\n  ${problems.join('\n  ')}\n${cap(regenerateHint(kind, dir))}.`);
   };
   if (!isObject(json)) return fail([`expected a JSON object, found ${describe(json)}`], guessKind(dir));

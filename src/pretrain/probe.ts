@@ -28,7 +28,7 @@ import type { DataSplit, ImageRecord, LabeledDataset, TextRecord } from '../data
 import { runTrial, type TrialData } from '../adapt/trial.js';
 import { defineStrategy } from '../adapt/strategies.js';
 import { FeatureCache } from '../adapt/feature-cache.js';
-import type { SeedStat } from '../adapt/run-record.js';
+import type { SeedStat } from '../record/run-record.js';
 import { seedStat } from '../evaluate/statistics.js';
 import { splitMetrics } from '../evaluate/metrics.js';
 import { F, Tensor, manualSeed, noGrad, tidy, keep } from '../tensor/index.js';

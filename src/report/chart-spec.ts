@@ -1,7 +1,7 @@
 // The contract between the report builder (Node) and the chart script (browser): plain data,
 // one entry per chart container, serialised with jsonForScript. Accuracies are in percent here,
 // because that is how they are read; null marks a value the records did not hold.
-import type { StrategyName } from '../adapt/types.js';
+import type { StrategyName } from '../record/vocabulary.js';
 
 export interface ConfusionChartSpec {
   kind: 'confusion';

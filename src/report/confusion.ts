@@ -1,7 +1,7 @@
 // The only arithmetic the report does on results: averaging confusion matrices over seeds and
 // subtracting two averages. Everything else is read from the Summary as the lab wrote it.
 import { ArgumentError } from '../errors.js';
-import type { ConfusionMatrix } from '../evaluate/types.js';
+import type { ConfusionMatrix } from '../record/evaluation.js';
 
 /** Throws unless `m` is size×size (one row and one column per class). */
 export function checkConfusion(m: ConfusionMatrix, size: number, what: string): void {

@@ -1,6 +1,6 @@
 // How numbers read in the report's tables. Each returns plain text (the caller escapes it);
 // anything that is not a finite number shows as an em dash rather than "NaN".
-import type { SeedStat } from '../adapt/run-record.js';
+import type { SeedStat } from '../record/run-record.js';
 import { bytes as decideBytes, flops as decideFlops } from '../decide/format.js';
 
 const DASH = '—';

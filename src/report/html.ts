@@ -3,7 +3,7 @@
 // Policy forbids every network source and allows only the two scripts written here (by hash),
 // so even a string that escaped escaping could not run or load anything.
 import { createHash } from 'node:crypto';
-import type { Modality } from '../adapt/types.js';
+import type { Modality } from '../record/vocabulary.js';
 import { ArgumentError } from '../errors.js';
 import { CHARTS_CLIENT_JS, DATA_ELEMENT_ID } from './charts-client.js';
 import { echartsBundle } from './echarts-bundle.js';

@@ -1,8 +1,8 @@
 // Everything one modality's section shows, gathered from the Summary and the TrialRecords as
 // plain data: table rows, per-class figures and chart specs. Averages over seeds are the only
 // arithmetic; inconsistencies that do not stop the report become visible warnings.
-import { STRATEGY_NAMES, type Modality, type StrategyName } from '../adapt/types.js';
-import type { ModalitySummary, StrategySummary, TrialRecord } from '../adapt/run-record.js';
+import { STRATEGY_NAMES, type Modality, type StrategyName } from '../record/vocabulary.js';
+import type { ModalitySummary, StrategySummary, TrialRecord } from '../record/run-record.js';
 import { ArgumentError } from '../errors.js';
 import { checkConfusion, diffConfusion, meanConfusion } from './confusion.js';
 import type { CellTest, ChartSpec, ConfusionChartSpec, ConfusionDiffChartSpec, CurvesChartSpec, ScoreCostChartSpec } from './chart-spec.js';

@@ -1,7 +1,7 @@
 // The markup of one modality's section, from its view. Every string from the records goes
 // through escapeHtml (or renderMarkdown, which escapes first); charts are empty containers that
 // the chart script fills from the data block.
-import type { ModalitySummary } from '../adapt/run-record.js';
+import type { ModalitySummary } from '../record/run-record.js';
 import type { ChangeRow, DiffPanel, ModalityView } from './modality-view.js';
 import type { ChartSpec, HeatmapSpec } from './chart-spec.js';
 import { escapeHtml as h } from './escape.js';

@@ -1,8 +1,8 @@
 // What the report takes in. Only the lab's own records plus optional extras; nothing here is
 // computed by the report beyond averaging over seeds.
-import type { Summary, TrialRecord } from '../adapt/run-record.js';
-import type { ConfusionMatrix, PairChange } from '../evaluate/types.js';
-import type { Modality, StrategyName } from '../adapt/types.js';
+import type { Summary, TrialRecord } from '../record/run-record.js';
+import type { ConfusionMatrix, PairChange } from '../record/evaluation.js';
+import type { Modality, StrategyName } from '../record/vocabulary.js';
 
 export type ReportSplit = 'validation' | 'test';
 

@@ -3,8 +3,8 @@
 // gates exclude, and a run where nothing passes the gates. Each edits the records' validation
 // predictions and recomputes their metrics, so the library reads them like any lab run.
 import { splitMetrics } from '../../src/evaluate/metrics.js';
-import type { TrialRecord } from '../../src/adapt/run-record.js';
-import type { StrategyName } from '../../src/adapt/types.js';
+import type { TrialRecord } from '../../src/record/run-record.js';
+import type { StrategyName } from '../../src/record/vocabulary.js';
 import type { RunFixture } from '../../academy/exercises/resnet-bert-and-finetuning/contracts.js';
 import { loadRun } from '../../academy/exercises/resnet-bert-and-finetuning/checks/analysis.js';
 

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { STRATEGY_NAMES } from '../../src/adapt/types.js';
+import { STRATEGY_NAMES } from '../../src/record/vocabulary.js';
 import { resnet } from '../../src/models/resnet.js';
 import { BertForSequenceClassification } from '../../src/models/bert.js';
 import { bertConfig } from '../../src/models/bert-config.js';

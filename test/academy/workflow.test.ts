@@ -7,8 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_STRATEGIES, STRATEGY_NAMES } from '../../src/adapt/types.js';
-import type { Summary } from '../../src/adapt/run-record.js';
+import { DEFAULT_STRATEGIES, STRATEGY_NAMES } from '../../src/record/vocabulary.js';
+import type { Summary } from '../../src/record/run-record.js';
 import { repoRoot } from '../helpers.js';
 
 const SCRIPT = 'dist/academy/labs/resnet-bert-and-finetuning/src/pretrained-transfer-workflow.js';

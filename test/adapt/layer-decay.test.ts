@@ -14,7 +14,7 @@ import { bertConfig } from '../../src/models/bert-config.js';
 import type { ClassificationModel } from '../../src/models/contract.js';
 import { defineStrategy } from '../../src/adapt/strategies.js';
 import { planAdaptation } from '../../src/adapt/plan.js';
-import type { TrialRecord } from '../../src/adapt/run-record.js';
+import type { TrialRecord } from '../../src/record/run-record.js';
 import { checkLabOptions } from '../../src/lab/check-options.js';
 import { DEFAULT_LAB_OPTIONS, type LabOptions } from '../../src/lab/options.js';
 import { runLab } from '../../src/lab/run-lab.js';

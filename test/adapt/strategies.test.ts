@@ -11,7 +11,7 @@ import type { ClassificationModel, ModelInput } from '../../src/models/contract.
 import { defineStrategy, parseStrategyNames } from '../../src/adapt/strategies.js';
 import { planAdaptation } from '../../src/adapt/plan.js';
 import { takeChecksums, auditFreeze } from '../../src/adapt/audit.js';
-import type { StrategyName } from '../../src/adapt/types.js';
+import type { StrategyName } from '../../src/record/vocabulary.js';
 import { ConfigError } from '../../src/errors.js';
 import { snapshot } from '../helpers.js';
 

@@ -1,7 +1,7 @@
 // The CLI meets users where they are: --version/-V and -h, a did-you-mean for mistyped commands,
 // options and values, seeds that cannot be misread (--seeds lists them, --num-seeds counts them),
 // and `lab --config` replaying a run folder's config.json exactly.
-import { STRATEGY_NAMES } from '../../src/adapt/types.js';
+import { STRATEGY_NAMES } from '../../src/record/vocabulary.js';
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { closest, editDistance, givenOptions, parseArgs } from '../../src/cli/pa
 import { COMMANDS } from '../../src/cli/commands/index.js';
 import { labCommand, labOptionsFrom } from '../../src/cli/commands/lab.js';
 import { DEFAULT_LAB_OPTIONS } from '../../src/lab/options.js';
-import type { Summary } from '../../src/adapt/run-record.js';
+import type { Summary } from '../../src/record/run-record.js';
 import { makeImageFolder, makeResnetBackbone } from '../lab/make-lab-inputs.js';
 
 const work = mkdtempSync(join(tmpdir(), 'adaptlab-conventions-'));

@@ -16,7 +16,7 @@ import { readTextTable } from '../../src/data/text-table.js';
 import { loadImageClassifier, loadTextClassifier } from '../../src/cli/evaluate/model-loading.js';
 import { predictImages, predictTexts } from '../../src/cli/evaluate/batched-prediction.js';
 import { csvField } from '../../src/cli/evaluate/predictions-csv.js';
-import type { SplitMetrics } from '../../src/evaluate/types.js';
+import type { SplitMetrics } from '../../src/record/evaluation.js';
 import { assertClose, fixturePath, readJsonFixture, runCliCaptured, snapshot } from '../helpers.js';
 import { fillDeterministic, weightChecksum } from '../models/fill.js';
 

@@ -2,7 +2,7 @@
 // a message naming the flag, the (nonexistent) --data is never opened and --out is never created.
 // The new flags (--folds, --validation-fraction, --test-fraction, --schedule, --budget) map to
 // the library's LabOptions.
-import { STRATEGY_NAMES } from '../../src/adapt/types.js';
+import { STRATEGY_NAMES } from '../../src/record/vocabulary.js';
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';

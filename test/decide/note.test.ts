@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ModalitySummary } from '../../src/adapt/run-record.js';
-import type { StrategyName } from '../../src/adapt/types.js';
+import type { ModalitySummary } from '../../src/record/run-record.js';
+import type { StrategyName } from '../../src/record/vocabulary.js';
 import { evidenceFromTrials } from '../../src/decide/evidence.js';
 import { adaptationNote, tableCell } from '../../src/decide/note.js';
 import { markdownText } from '../../src/decide/format.js';

@@ -3,7 +3,7 @@
 // race ends (settled, no seeds left, nothing eligible).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { StrategyName } from '../../src/adapt/types.js';
+import type { StrategyName } from '../../src/record/vocabulary.js';
 import { recommend, type StrategyEvidence } from '../../src/decide/recommend.js';
 import { firstRound, nextRound } from '../../src/decide/race.js';
 

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ArgumentError } from '../../src/errors.js';
-import type { StrategyName } from '../../src/adapt/types.js';
+import type { StrategyName } from '../../src/record/vocabulary.js';
 import { recommend, type RecommendInput, type StrategyEvidence } from '../../src/decide/recommend.js';
 import { evidenceFromTrials } from '../../src/decide/evidence.js';
 import { compareConfusion } from '../../src/evaluate/confusion-diff.js';
-import type { StrategyConfusionDiff } from '../../src/evaluate/types.js';
+import type { StrategyConfusionDiff } from '../../src/record/evaluation.js';
 import { makeRecord, preds, withErrors } from '../evaluate/trial-fixtures.js';
 
 const COST: Partial<Record<StrategyName, { trainFlops: number; storedBytes: number }>> = {

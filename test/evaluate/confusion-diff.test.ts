@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { ArgumentError, DataError } from '../../src/errors.js';
 import { compareConfusion, compareConfusionPerSeed, confusionChange, hiddenPatternChanges, mostConfused } from '../../src/evaluate/confusion-diff.js';
 import { confusionMatrix } from '../../src/evaluate/metrics.js';
-import type { Predictions } from '../../src/evaluate/types.js';
+import type { Predictions } from '../../src/record/evaluation.js';
 import { preds, withErrors } from './trial-fixtures.js';
 
 // 30 examples, 10 per class: e0..e9 class 0, e10..e19 class 1, e20..e29 class 2.

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { binomialUpperTail } from '../../src/evaluate/statistics.js';
 import { seedSanity, strategySanity, classesNeeded } from '../../src/evaluate/sanity.js';
-import type { TrialRecord } from '../../src/adapt/run-record.js';
+import type { TrialRecord } from '../../src/record/run-record.js';
 import { makeRecord, preds, withErrors } from './trial-fixtures.js';
 
 /** P(X >= k), X ~ Binomial(n, num/den), summed exactly with BigInt. */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ArgumentError, DataError } from '../../src/errors.js';
-import type { StrategyName } from '../../src/adapt/types.js';
+import type { StrategyName } from '../../src/record/vocabulary.js';
 import { summarizeTrials } from '../../src/evaluate/summarize.js';
 import { assertClose } from '../helpers.js';
 import { makeRecord, preds, withErrors } from './trial-fixtures.js';

@@ -1,9 +1,9 @@
 // Builders for constructed TrialRecords: small, fully specified runs whose every number can be
 // worked out by hand. Shared by the evaluate and decide tests.
-import type { TrialRecord } from '../../src/adapt/run-record.js';
-import type { Modality, StrategyName } from '../../src/adapt/types.js';
+import type { TrialRecord } from '../../src/record/run-record.js';
+import type { Modality, StrategyName } from '../../src/record/vocabulary.js';
 import { splitMetrics } from '../../src/evaluate/metrics.js';
-import type { Predictions } from '../../src/evaluate/types.js';
+import type { Predictions } from '../../src/record/evaluation.js';
 
 /** Predictions with ids e0, e1, ... */
 export function preds(labels: number[], predictions: number[], prefix = 'e'): Predictions {

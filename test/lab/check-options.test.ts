@@ -1,6 +1,6 @@
 // checkLabOptions: every bad lab option is a UsageError that names the field (and its CLI flag),
 // found before anything loads; the defaults and every boundary value pass.
-import { STRATEGY_NAMES } from '../../src/adapt/types.js';
+import { STRATEGY_NAMES } from '../../src/record/vocabulary.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkLabOptions } from '../../src/lab/check-options.js';

@@ -10,7 +10,7 @@ import { DEFAULT_LAB_OPTIONS, modalityPlan, type LabOptions } from '../../src/la
 import { resolveBackbone } from '../../src/lab/backbone.js';
 import { prepareTarget } from '../../src/lab/targets.js';
 import { evidenceFromTrials } from '../../src/decide/evidence.js';
-import type { TrialRecord } from '../../src/adapt/run-record.js';
+import type { TrialRecord } from '../../src/record/run-record.js';
 import { makeImageFolder, makeResnetBackbone } from './make-lab-inputs.js';
 
 const work = mkdtempSync(join(tmpdir(), 'adaptlab-cv-'));

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { parse } from 'csv-parse/sync';
 import { runLab } from '../../src/lab/run-lab.js';
 import { DEFAULT_LAB_OPTIONS } from '../../src/lab/options.js';
-import type { TrialRecord } from '../../src/adapt/run-record.js';
+import type { TrialRecord } from '../../src/record/run-record.js';
 import { makeImageFolder, makeResnetBackbone } from './make-lab-inputs.js';
 
 test('every trial has its per-epoch CSV, and the preprocessing is stated', async () => {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import sharp from 'sharp';
 import { runLab } from '../../src/lab/run-lab.js';
 import { DEFAULT_LAB_OPTIONS } from '../../src/lab/options.js';
-import type { SavedModelRef, TrialRecord } from '../../src/adapt/run-record.js';
+import type { SavedModelRef, TrialRecord } from '../../src/record/run-record.js';
 import { loadMnist } from '../../src/data/vision-datasets.js';
 import { runCliCaptured } from '../helpers.js';
 import { makeBertBackbone, makeResnetBackbone, makeTextTable } from './make-lab-inputs.js';

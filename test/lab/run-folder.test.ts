@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { runLab } from '../../src/lab/run-lab.js';
 import { DEFAULT_LAB_OPTIONS, type LabOptions } from '../../src/lab/options.js';
 import { UsageError } from '../../src/errors.js';
-import type { TrialRecord } from '../../src/adapt/run-record.js';
+import type { TrialRecord } from '../../src/record/run-record.js';
 import { runCliCaptured } from '../helpers.js';
 import { makeImageFolder, makeResnetBackbone } from './make-lab-inputs.js';
 

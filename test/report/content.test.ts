@@ -3,7 +3,7 @@
 // cells, and which cells of a large diff carry a number.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { SeedStat } from '../../src/adapt/run-record.js';
+import type { SeedStat } from '../../src/record/run-record.js';
 import { bytes as noteBytes } from '../../src/decide/format.js';
 import { renderReport } from '../../src/report/html.js';
 import { accuracyInterval, bytes, ciDetail, meanCi } from '../../src/report/format.js';

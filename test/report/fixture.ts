@@ -2,9 +2,9 @@
 // with hostile class names. Predictions are drawn per example (seeded), and every metric, the
 // confusion matrices and the summary statistics are derived from them the way the lab does, so
 // the records are consistent with one another.
-import type { Summary, TrialRecord, SeedStat, StrategySummary, ModalitySummary } from '../../src/adapt/run-record.js';
-import type { ClassMetrics, SplitMetrics } from '../../src/evaluate/types.js';
-import type { Modality, StrategyName } from '../../src/adapt/types.js';
+import type { Summary, TrialRecord, SeedStat, StrategySummary, ModalitySummary } from '../../src/record/run-record.js';
+import type { ClassMetrics, SplitMetrics } from '../../src/record/evaluation.js';
+import type { Modality, StrategyName } from '../../src/record/vocabulary.js';
 import { strategySanity } from '../../src/evaluate/sanity.js';
 import { summarizeTrials } from '../../src/evaluate/summarize.js';
 

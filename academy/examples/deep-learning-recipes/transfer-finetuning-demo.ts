@@ -17,7 +17,7 @@ import { AdamW } from '../../../src/optim/index.js';
 import { defineStrategy, parseStrategyNames } from '../../../src/adapt/strategies.js';
 import { planAdaptation, type AdaptationPlan } from '../../../src/adapt/plan.js';
 import { takeChecksums, auditFreeze } from '../../../src/adapt/audit.js';
-import type { StrategyName } from '../../../src/adapt/types.js';
+import type { StrategyName } from '../../../src/record/vocabulary.js';
 import { loadMnist, MNIST_CLASSES } from '../../../src/data/vision-datasets.js';
 import { imageBatch } from '../../../src/data/image-batch.js';
 import type { ImageRecord } from '../../../src/data/types.js';

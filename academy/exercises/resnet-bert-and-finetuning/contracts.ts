@@ -3,10 +3,10 @@
 import type { Optimizer } from '../../../src/optim/index.js';
 import type { AdaptationPlan } from '../../../src/adapt/plan.js';
 import type { StrategySpec } from '../../../src/adapt/strategies.js';
-import type { StrategyName } from '../../../src/adapt/types.js';
+import type { StrategyName } from '../../../src/record/vocabulary.js';
 import type { Verdict } from '../../../src/decide/recommend.js';
 import type { ResNet } from '../../../src/models/resnet.js';
-import type { Predictions } from '../../../src/evaluate/types.js';
+import type { Predictions } from '../../../src/record/evaluation.js';
 import type { RunFixture } from './fixtures/build.js';
 
 export type { RunFixture };

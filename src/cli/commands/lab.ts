@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../../errors.js';
-import { DEFAULT_STRATEGIES, STRATEGY_NAMES, type Modality, type StrategyName } from '../../adapt/types.js';
+import { DEFAULT_STRATEGIES, STRATEGY_NAMES, type Modality, type StrategyName } from '../../record/vocabulary.js';
 import { DEFAULT_LAB_OPTIONS, type LabOptions } from '../../lab/options.js';
 import { checkLabOptions, MAX_SEEDS } from '../../lab/check-options.js';
 import { cliVersion, type CommandSpec, type ParsedOptions } from '../options.js';

@@ -1,7 +1,7 @@
 // What `adaptlab evaluate` found, as plain data, and its two presentations: a readable summary
 // (accuracy, macro-F1, per-class recall, the confusion matrix with class names) and one JSON object.
-import type { Modality } from '../../models/contract.js';
-import type { SplitMetrics } from '../../evaluate/types.js';
+import type { Modality } from '../../record/vocabulary.js';
+import type { SplitMetrics } from '../../record/evaluation.js';
 import type { PredictionRow } from './predictions-csv.js';
 
 export interface Evaluation {

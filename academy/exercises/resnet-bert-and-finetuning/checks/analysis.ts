@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { summarizeTrials, type TrialsSummary } from '../../../../src/evaluate/summarize.js';
 import { evidenceFromTrials } from '../../../../src/decide/evidence.js';
 import { recommend, type RecommendResult } from '../../../../src/decide/recommend.js';
-import type { StrategyName } from '../../../../src/adapt/types.js';
+import type { StrategyName } from '../../../../src/record/vocabulary.js';
 import type { RunFixture } from '../fixtures/build.js';
 import { fixturesDir } from '../paths.js';
 

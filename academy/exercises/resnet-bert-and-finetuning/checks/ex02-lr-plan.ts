@@ -7,7 +7,7 @@ import { BertForSequenceClassification } from '../../../../src/models/bert.js';
 import { bertConfig } from '../../../../src/models/bert-config.js';
 import type { ClassificationModel } from '../../../../src/models/contract.js';
 import { planAdaptation } from '../../../../src/adapt/plan.js';
-import { STRATEGY_NAMES } from '../../../../src/adapt/types.js';
+import { STRATEGY_NAMES } from '../../../../src/record/vocabulary.js';
 import type { StrategySpec } from '../../../../src/adapt/strategies.js';
 import type { Ex02Module, LearningRateAnswer } from '../contracts.js';
 import { Report, errorText, cites } from './report.js';

@@ -1,7 +1,7 @@
 // Checks exercise 3 on the constructed vision run: partial_unfreeze against both extremes
 // (frozen below it, full_finetune above it), the cheapest acceptable depth as recommend() reads
 // the same evidence, and whether transfer beat scratch.
-import { STRATEGY_NAMES } from '../../../../src/adapt/types.js';
+import { STRATEGY_NAMES } from '../../../../src/record/vocabulary.js';
 import type { StrategyAssessment } from '../../../../src/decide/recommend.js';
 import type { Ex03Module, PartialReading, RunFixture } from '../contracts.js';
 import { analyse, copy, loadRun } from './analysis.js';

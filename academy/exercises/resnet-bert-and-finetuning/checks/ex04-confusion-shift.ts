@@ -3,8 +3,8 @@
 // count per run changed most, as compareConfusion computes it, with its counts, direction and
 // significance.
 import { compareConfusion, mostConfused } from '../../../../src/evaluate/confusion-diff.js';
-import type { StrategyName } from '../../../../src/adapt/types.js';
-import type { ConfusionMatrix, PairChange, Predictions } from '../../../../src/evaluate/types.js';
+import type { StrategyName } from '../../../../src/record/vocabulary.js';
+import type { ConfusionMatrix, PairChange, Predictions } from '../../../../src/record/evaluation.js';
 import type { ChangedPair, Ex04Module } from '../contracts.js';
 import type { RunFixture } from '../fixtures/build.js';
 import { copy, loadRun } from './analysis.js';

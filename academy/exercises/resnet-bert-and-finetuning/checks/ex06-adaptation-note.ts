@@ -6,8 +6,8 @@
 // trainable parameters, the confusion pair the headline hid).
 import { hiddenPatternChanges } from '../../../../src/evaluate/confusion-diff.js';
 import { isOpen, type RecommendResult, type StrategyAssessment } from '../../../../src/decide/recommend.js';
-import { STRATEGY_NAMES, type StrategyName } from '../../../../src/adapt/types.js';
-import type { StrategySanity } from '../../../../src/adapt/run-record.js';
+import { STRATEGY_NAMES, type StrategyName } from '../../../../src/record/vocabulary.js';
+import type { StrategySanity } from '../../../../src/record/run-record.js';
 import type { TrialsSummary } from '../../../../src/evaluate/summarize.js';
 import type { Ex06Module, RunFixture } from '../contracts.js';
 import { analyse, copy, loadRun } from './analysis.js';

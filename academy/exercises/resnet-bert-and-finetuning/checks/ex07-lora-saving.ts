@@ -4,9 +4,9 @@
 // evidence (the paired interval, not the mean); whether that makes the saving real; and what the
 // rule recommends. Every expected value is computed from the run, so the checks hold for any run
 // with lora and full_finetune trials.
-import type { StrategyName } from '../../../../src/adapt/types.js';
+import type { StrategyName } from '../../../../src/record/vocabulary.js';
 import type { StrategyAssessment, Verdict } from '../../../../src/decide/recommend.js';
-import type { TrialRecord } from '../../../../src/adapt/run-record.js';
+import type { TrialRecord } from '../../../../src/record/run-record.js';
 import type { Ex07Module, LoraSavingReading, RunFixture } from '../contracts.js';
 import { analyse, copy, loadRun } from './analysis.js';
 import { checkPoints } from './numbers.js';

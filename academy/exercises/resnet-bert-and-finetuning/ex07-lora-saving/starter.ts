@@ -24,7 +24,7 @@
 //         "Statistics over seeds" and "The decision")
 import type { StrategyName } from '../../../../src/index.js';
 import type { Verdict } from '../../../../src/decide/recommend.js';
-import type { TrialRecord } from '../../../../src/adapt/run-record.js';
+import type { TrialRecord } from '../../../../src/record/run-record.js';
 import type { LoraSavingReading, RunFixture } from '../contracts.js';
 
 export function readLoraRun(run: RunFixture): LoraSavingReading {

@@ -2,7 +2,7 @@
 // computed), the accuracy verdict from the library's rule (recommend), read through its assessment
 // of lora rather than re-implemented.
 import { evidenceFromTrials, recommend, type StrategyName } from '../../../../src/index.js';
-import type { TrialRecord } from '../../../../src/adapt/run-record.js';
+import type { TrialRecord } from '../../../../src/record/run-record.js';
 import type { LoraSavingReading, RunFixture } from '../contracts.js';
 
 export function readLoraRun(run: RunFixture): LoraSavingReading {

@@ -18,9 +18,9 @@
 import { labCommand, labOptionsFrom } from '../../../../src/cli/commands/lab.js';
 import { parseArgs, helpText } from '../../../../src/cli/parse.js';
 import { cliVersion, type CommandSpec } from '../../../../src/cli/options.js';
-import { STRATEGY_NAMES, type StrategyName } from '../../../../src/adapt/types.js';
+import { STRATEGY_NAMES, type StrategyName } from '../../../../src/record/vocabulary.js';
 import type { LabResult, ModalityOutcome } from '../../../../src/lab/run-lab.js';
-import type { StrategySanity } from '../../../../src/adapt/run-record.js';
+import type { StrategySanity } from '../../../../src/record/run-record.js';
 import type { RecommendResult } from '../../../../src/decide/recommend.js';
 import { flops } from '../../../../src/decide/format.js';
 import { textTable } from '../../../shared/text-table.js';

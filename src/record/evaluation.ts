@@ -1,6 +1,6 @@
 // Plain-data results of evaluating one trained model on one split. Computed from labels and
 // predictions only: no tensors, so every layer above can store, compare and present them.
-import type { StrategyName } from '../adapt/types.js';
+import type { StrategyName } from './vocabulary.js';
 
 /** Rows = actual class, columns = predicted class (the fastai / scikit-learn convention). */
 export type ConfusionMatrix = number[][];

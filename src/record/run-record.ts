@@ -1,8 +1,8 @@
 // What a lab run writes: one TrialRecord per (strategy, seed), and one Summary per run.
 // These are the shapes of `<out>/trials/<modality>/<strategy>-seed<k>.json` and
 // `<out>/summary.json`; reports and the learning track read them.
-import type { SplitMetrics, Predictions, StrategyConfusionDiff } from '../evaluate/types.js';
-import type { BatchNormPolicy, Modality, StrategyName } from './types.js';
+import type { SplitMetrics, Predictions, StrategyConfusionDiff } from './evaluation.js';
+import type { BatchNormPolicy, Modality, StrategyName } from './vocabulary.js';
 
 /** One row of the parameter-group report. */
 export interface ParameterRow {

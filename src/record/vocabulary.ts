@@ -1,4 +1,8 @@
 // The vocabulary of adaptation, shared by the code, the CLI, the reports and the learning track.
+// The bottom layer: every folder may import it, and it imports nothing.
+
+/** What a model reads: images or text. Each backbone kind declares its own. */
+export type Modality = 'vision' | 'text';
 
 /** How the pretrained backbone is adapted. Names come from the learning track. */
 export type StrategyName = 'scratch' | 'frozen' | 'partial_unfreeze' | 'lora' | 'bitfit' | 'lp_ft' | 'gradual_unfreeze' | 'full_finetune';
@@ -32,4 +36,3 @@ export const DEFAULT_STRATEGIES: readonly StrategyName[] = ['scratch', 'frozen',
  */
 export type BatchNormPolicy = 'frozen' | 'adapt' | 'train';
 
-export type { Modality } from '../models/contract.js';
