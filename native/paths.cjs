@@ -20,9 +20,13 @@ if (!root && !fs.existsSync('/usr/include/ATen/ATen.h')) {
   fail('libtorch headers not found in /usr/include. Install them with `apt-get install -y libtorch-dev libopenblas0-pthread` (npm run setup does this), or set LIBTORCH.');
 }
 
+// A CUDA build of libtorch keeps its GPU kernels in libtorch_cuda (and libc10_cuda): linked
+// explicitly (--no-as-needed keeps them), they register with the dispatcher when the addon loads.
+const cudaLibs = root && fs.existsSync(path.join(root, 'lib', 'libtorch_cuda.so')) ? ['-ltorch_cuda', '-lc10_cuda'] : [];
+
 const out = {
   include: root ? [path.join(root, 'include'), path.join(root, 'include/torch/csrc/api/include')] : ['/usr/include/torch/csrc/api/include'],
-  libs: root ? [`-L${path.join(root, 'lib')}`, '-ltorch', '-ltorch_cpu', '-lc10'] : ['-ltorch', '-ltorch_cpu', '-lc10'],
+  libs: root ? [`-L${path.join(root, 'lib')}`, '-ltorch', '-ltorch_cpu', '-lc10', ...cudaLibs] : ['-ltorch', '-ltorch_cpu', '-lc10'],
   ldflags: root ? [`-Wl,-rpath,${path.join(root, 'lib')}`, '-Wl,--no-as-needed'] : ['-Wl,--no-as-needed'],
   abi: process.env.TORCH_CXX11_ABI ?? cxx11Abi(),
 };

@@ -10,7 +10,8 @@ export type ErrorCode =
   | 'STATE_DICT_MISMATCH' // loadStateDict found missing/unexpected keys or wrong shapes
   | 'CONFIG_ERROR' // a model or run configuration is invalid
   | 'DATA_ERROR' // a dataset, file or split is unusable
-  | 'USAGE_ERROR'; // a CLI invocation is invalid
+  | 'USAGE_ERROR' // a CLI invocation is invalid
+  | 'DEVICE_UNAVAILABLE'; // the requested device (e.g. cuda) is not available to this libtorch
 
 export class AdaptlabError extends Error {
   readonly code: ErrorCode;
@@ -76,6 +77,17 @@ export class ConfigError extends AdaptlabError {
 export class DataError extends AdaptlabError {
   constructor(message: string) {
     super('DATA_ERROR', message);
+  }
+}
+
+/** A device was asked for that this libtorch or this machine cannot provide. */
+export class DeviceUnavailableError extends AdaptlabError {
+  constructor(
+    readonly device: string,
+    readonly reason: string,
+    readonly remedy: string,
+  ) {
+    super('DEVICE_UNAVAILABLE', `device ${device} is not available: ${reason}. To fix it: ${remedy}.`);
   }
 }
 

@@ -8,6 +8,7 @@
 #include <ATen/core/dispatch/Dispatcher.h>
 #include <torch/csrc/autograd/autograd.h>
 #include <torch/csrc/autograd/generated/variable_factories.h>
+#include <torch/cuda.h>
 #include <torch/version.h>
 #include <dlfcn.h>
 #include <napi.h>
@@ -136,7 +137,8 @@ Napi::Value Call(const Napi::CallbackInfo& info) {
 
 // ---- tensors and bytes -----------------------------------------------------------------------
 
-// fromBuffer(bytes: ArrayBufferView, shape: number[], dtype: ScalarType code) -> handle (a copy)
+// fromBuffer(bytes: ArrayBufferView, shape: number[], dtype: ScalarType code, device?: string)
+//   -> handle (a copy; filled on the host, then moved to `device` when one other than the CPU is named)
 Napi::Value FromBuffer(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsTypedArray() && !info[0].IsDataView()) throw Napi::TypeError::New(env, "fromBuffer: expected a typed array");
@@ -153,17 +155,22 @@ Napi::Value FromBuffer(const Napi::CallbackInfo& info) {
                            " bytes, the buffer has " + std::to_string(byteLength));
     }
     if (byteLength > 0) std::memcpy(t.data_ptr(), src, byteLength);
+    if (info.Length() > 3 && info[3].IsString()) {
+      c10::Device device(info[3].As<Napi::String>().Utf8Value());
+      if (!device.is_cpu()) t = t.to(device);
+    }
     reportExternalMemory(env);
     return wrapTensor(env, std::move(t));
   });
 }
 
-// toBuffer(handle) -> ArrayBuffer with the tensor's elements, contiguous, row-major.
+// toBuffer(handle) -> ArrayBuffer with the tensor's elements, contiguous, row-major (copied to the
+// host first when the tensor lives on another device).
 Napi::Value ToBuffer(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   at::Tensor& t = unwrapTensor(info[0], "toBuffer");
   return guarded(env, "toBuffer", {describe(info[0])}, [&]() -> Napi::Value {
-    at::Tensor c = t.detach().contiguous();
+    at::Tensor c = t.detach().to(at::kCPU).contiguous();
     Napi::ArrayBuffer out = Napi::ArrayBuffer::New(env, c.nbytes());
     if (c.nbytes() > 0) std::memcpy(out.Data(), c.data_ptr(), c.nbytes());
     return out;
@@ -194,6 +201,33 @@ Napi::Value Meta(const Napi::CallbackInfo& info) {
   out.Set(1u, Napi::Number::New(env, static_cast<int>(t.scalar_type())));
   out.Set(2u, Napi::Boolean::New(env, t.requires_grad()));
   return out;
+}
+
+// deviceOf(handle) -> "cpu", "cuda:0", ...
+Napi::Value DeviceOf(const Napi::CallbackInfo& info) {
+  at::Tensor& t = unwrapTensor(info[0], "deviceOf");
+  return Napi::String::New(info.Env(), t.device().str());
+}
+
+// moveTo(handle, device): the tensor behind this handle is replaced by its copy on `device`, so
+// every holder of the handle (a layer's weight field, an optimizer's list) sees the moved tensor.
+// Only leaves move (parameters, buffers, data): a tensor inside an autograd graph would lose it.
+Napi::Value MoveTo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  at::Tensor& t = unwrapTensor(info[0], "moveTo");
+  if (!info[1].IsString()) throw Napi::TypeError::New(env, "moveTo: expected a device string such as 'cpu' or 'cuda:0'");
+  const std::string name = info[1].As<Napi::String>().Utf8Value();
+  return guarded(env, "moveTo", {describe(info[0])}, [&]() -> Napi::Value {
+    if (!t.is_leaf()) throw torchError(env, "moveTo", {}, "only leaf tensors (parameters, buffers, data) move in place");
+    c10::Device device(name);
+    if (t.device() == device) return env.Undefined();
+    const bool requiresGrad = t.requires_grad();
+    at::Tensor moved = t.detach().to(device);
+    moved.set_requires_grad(requiresGrad);
+    t = std::move(moved);
+    reportExternalMemory(env);
+    return env.Undefined();
+  });
 }
 
 // ---- autograd --------------------------------------------------------------------------------
@@ -301,6 +335,22 @@ Napi::Value ResetPeak(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// devices() -> { cudaBuilt, cudaAvailable, cudaDeviceCount }. cudaBuilt: this process loaded
+// libtorch's CUDA library (the addon links it when the libtorch it was built against has one);
+// cudaAvailable: that library found a usable driver and GPU.
+Napi::Value Devices(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object out = Napi::Object::New(env);
+  void* cudaLib = dlopen("libtorch_cuda.so", RTLD_LAZY | RTLD_NOLOAD);
+  const bool built = cudaLib != nullptr;
+  if (cudaLib != nullptr) dlclose(cudaLib);  // NOLOAD still counts a reference
+  const bool available = built && torch::cuda::is_available();
+  out.Set("cudaBuilt", built);
+  out.Set("cudaAvailable", available);
+  out.Set("cudaDeviceCount", static_cast<double>(available ? torch::cuda::device_count() : 0));
+  return out;
+}
+
 Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object out = Napi::Object::New(env);
@@ -321,6 +371,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"item", Item},
       {"free", Free},
       {"meta", Meta},
+      {"deviceOf", DeviceOf},
+      {"moveTo", MoveTo},
+      {"devices", Devices},
       {"setRequiresGrad", SetRequiresGrad},
       {"grad", Grad},
       {"setGrad", SetGrad},

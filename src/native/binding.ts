@@ -28,12 +28,19 @@ export interface NativeBinding {
   schema(op: OpHandle): string;
   call(op: OpHandle, args: readonly OpArg[], discardResult?: boolean): OpResult;
 
-  fromBuffer(bytes: ArrayBufferView, shape: readonly number[], scalarType: number): TensorHandle;
+  /** A copy of `bytes` as a tensor, on `device` when given (default: the CPU). */
+  fromBuffer(bytes: ArrayBufferView, shape: readonly number[], scalarType: number, device?: string): TensorHandle;
+  /** The elements, copied to the host first when the tensor lives elsewhere. */
   toBuffer(t: TensorHandle): ArrayBuffer;
   item(t: TensorHandle): number | boolean;
   free(t: TensorHandle): boolean;
   /** [shape, scalarType, requiresGrad] */
   meta(t: TensorHandle): [number[], number, boolean];
+  /** "cpu", "cuda:0", ... */
+  deviceOf(t: TensorHandle): string;
+  /** Replaces the (leaf) tensor behind this handle by its copy on `device`. */
+  moveTo(t: TensorHandle, device: string): void;
+  devices(): { cudaBuilt: boolean; cudaAvailable: boolean; cudaDeviceCount: number };
 
   setRequiresGrad(t: TensorHandle, flag: boolean): void;
   grad(t: TensorHandle): TensorHandle | null;

@@ -161,6 +161,18 @@ export abstract class Module {
     return { missing, unexpected };
   }
 
+  /**
+   * Moves every parameter and buffer of this module tree to `device`, in place (layers keep their
+   * tensor fields; an optimizer built afterwards sees the moved tensors). Build optimizers after this.
+   */
+  to(device: string): this {
+    for (const [, m] of this.namedModules()) {
+      for (const t of m.#parameters.values()) t?.moveTo_(device);
+      for (const b of m.#buffers.values()) b.tensor?.moveTo_(device);
+    }
+    return this;
+  }
+
   /** Releases every parameter and buffer of this module tree. */
   dispose(): void {
     for (const [, m] of this.namedModules()) {

@@ -16,8 +16,8 @@ function checkShape(shape: Shape, what: string): void {
   }
 }
 
-/** A tensor holding a copy of `data`, viewed as `shape` (default: 1-D). */
-export function fromTypedArray(data: AnyTypedArray, shape?: Shape, dtype?: DType): Tensor {
+/** A tensor holding a copy of `data`, viewed as `shape` (default: 1-D), on `device` (default: the CPU). */
+export function fromTypedArray(data: AnyTypedArray, shape?: Shape, dtype?: DType, device?: string): Tensor {
   const d = dtype ?? dtypeOfArray(data);
   const s = shape ?? [data.length];
   checkShape(s, 'fromTypedArray');
@@ -29,17 +29,17 @@ export function fromTypedArray(data: AnyTypedArray, shape?: Shape, dtype?: DType
     );
   }
   try {
-    return wrap(native().fromBuffer(data, s, DTYPES[d].code));
+    return wrap(native().fromBuffer(data, s, DTYPES[d].code, device));
   } catch (e) {
     rethrow(e);
   }
 }
 
-/** A tensor from raw little-endian bytes (for deserialisation). */
-export function fromBytes(bytes: Uint8Array, shape: Shape, dtype: DType): Tensor {
+/** A tensor from raw little-endian bytes (for deserialisation), on `device` (default: the CPU). */
+export function fromBytes(bytes: Uint8Array, shape: Shape, dtype: DType, device?: string): Tensor {
   checkShape(shape, 'fromBytes');
   try {
-    return wrap(native().fromBuffer(bytes, shape, DTYPES[dtype].code));
+    return wrap(native().fromBuffer(bytes, shape, DTYPES[dtype].code, device));
   } catch (e) {
     rethrow(e);
   }

@@ -73,6 +73,11 @@ export class Tensor {
     return this.#shape!.reduce((a, b) => a * b, 1);
   }
 
+  /** Where this tensor lives: "cpu", "cuda:0", ... */
+  get device(): string {
+    return native().deviceOf(this.handle);
+  }
+
   /** Bytes of this tensor's elements (not of its whole storage). */
   get nbytes(): number {
     return this.numel * DTYPES[this.dtype].bytes;
@@ -399,6 +404,24 @@ export class Tensor {
   }
 
   // ---- conversion --------------------------------------------------------------------------
+
+  /** This tensor on `device`: the same tensor (a new handle to it) when it is already there, else a copy. */
+  toDevice(device: string): Tensor {
+    return this.#op('aten::to.dtype_layout', [this.handle, null, null, device, null, false, false, null]);
+  }
+
+  /**
+   * Moves this leaf tensor (a parameter, a buffer, data) to `device` in place: every holder of this
+   * Tensor object sees the moved one. Returns this.
+   */
+  moveTo_(device: string): this {
+    try {
+      native().moveTo(this.handle, device);
+    } catch (e) {
+      rethrow(e);
+    }
+    return this;
+  }
 
   to(dtype: DType): Tensor {
     return this.#op('aten::to.dtype', [this.handle, DTYPES[dtype].code, false, false, null]);
