@@ -1,42 +1,18 @@
 // The dataset registry: every named dataset the CLI and experiments can ask for.
 //
 // A dataset module exports a small entry { name, modality, description, role?, load(options) }
-// and is listed in BUILTIN_DATASETS below: one import and one array element per module. The
-// registry imports dataset modules, never the other way round: they may import only its types
-// (`import type`), so there is no run-time import cycle and no dependence on which module
-// happened to be imported first.
+// (its shape in dataset-entry.ts) and is listed in BUILTIN_DATASETS below: one import and one
+// array element per module. The registry imports dataset modules, never the other way round, so
+// nothing depends on which module happened to be imported first.
 // registerDataset adds entries at run time (user folders, tests).
 import { ArgumentError, DataError } from '../errors.js';
+import type { Modality } from '../record/vocabulary.js';
 import type { ImageRecord, LabeledDataset, TextRecord } from './types.js';
+import type { DatasetEntry, DatasetLoadOptions, DatasetRole } from './dataset-entry.js';
 import { fashionMnistDataset, mnistDataset } from './vision-datasets.js';
 import { proseDataset, spamAssassinDataset } from './text-datasets.js';
 
-import type { Modality } from '../record/vocabulary.js';
-export type { Modality };
-/** 'source': data to pretrain/adapt from; 'target': the task the adaptation is judged on. */
-export type DatasetRole = 'source' | 'target';
-/** Loader options as they come from code or CLI flags; each loader checks its own keys. */
-export type DatasetLoadOptions = Readonly<Record<string, unknown>>;
-
-interface DatasetEntryBase {
-  /** Lower-case registry key: "fashion-mnist". */
-  name: string;
-  /** One line for listings: what it is, how big, where it comes from. */
-  description: string;
-  role?: DatasetRole;
-}
-
-export interface VisionDatasetEntry extends DatasetEntryBase {
-  modality: 'vision';
-  load(options?: DatasetLoadOptions): Promise<LabeledDataset<ImageRecord>>;
-}
-
-export interface TextDatasetEntry extends DatasetEntryBase {
-  modality: 'text';
-  load(options?: DatasetLoadOptions): Promise<LabeledDataset<TextRecord>>;
-}
-
-export type DatasetEntry = VisionDatasetEntry | TextDatasetEntry;
+export type { DatasetRole, DatasetLoadOptions, VisionDatasetEntry, TextDatasetEntry, DatasetEntry } from './dataset-entry.js';
 
 const BUILTIN_DATASETS: readonly DatasetEntry[] = [fashionMnistDataset, mnistDataset, spamAssassinDataset, proseDataset];
 

@@ -7,7 +7,7 @@
 import { createRequire } from 'node:module';
 import { ConfigError, DataError } from '../errors.js';
 import { datasetContentHash } from './hash.js';
-import type { DatasetLoadOptions, TextDatasetEntry } from './registry.js';
+import type { DatasetLoadOptions, TextDatasetEntry } from './dataset-entry.js';
 import type { LabeledDataset, TextRecord } from './types.js';
 import { emailSubjectAndBody, collapse } from './email-text.js';
 export { emailSubjectAndBody, decodeEncodedWords, htmlToText } from './email-text.js';

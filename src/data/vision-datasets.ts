@@ -16,7 +16,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { ArgumentError, DataError } from '../errors.js';
 import { datasetContentHash } from './hash.js';
-import type { DatasetLoadOptions, VisionDatasetEntry } from './registry.js';
+import type { DatasetLoadOptions, VisionDatasetEntry } from './dataset-entry.js';
 import type { ImageRecord, LabeledDataset, LoadReport } from './types.js';
 
 export const FASHION_MNIST_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Bag', 'Sneaker', 'Ankle boot'];
