@@ -4,7 +4,7 @@
 import type { StrategyName } from '../record/vocabulary.js';
 import { seedsNeeded } from './settling.js';
 import { points } from './format.js';
-import type { StrategyAssessment, StrategyEvidence } from './recommend.js';
+import type { StrategyAssessment, StrategyEvidence } from './assessment.js';
 
 export interface NextExperiment {
   /** 1 = run this first. */

@@ -28,34 +28,20 @@
 //  8. No strategy is recommended when none passes the gates, or when only one strategy was run.
 
 import { ArgumentError } from '../errors.js';
-import type { Recommendation, SeedStat, StrategySanity, TrialRecord } from '../record/run-record.js';
+import type { Recommendation, SeedStat } from '../record/run-record.js';
 import { STRATEGY_NAMES, type StrategyName } from '../record/vocabulary.js';
 import { hiddenPatternChanges } from '../evaluate/confusion-diff.js';
-import { pairedDifference, seedStat, type PairedDifference } from '../evaluate/statistics.js';
+import { pairedDifference, seedStat } from '../evaluate/statistics.js';
 import type { StrategyConfusionDiff } from '../record/evaluation.js';
 import { bytes, className, examples, flops, pct, pctInterval, points, pointsInterval, pValue, signedPoints } from './format.js';
 import { suggestNextExperiments, type NextExperiment } from './next-experiments.js';
 import { evidenceToSettle, settlingMargin } from './settling.js';
+import type { StrategyAssessment, StrategyEvidence, Verdict } from './assessment.js';
+
+export type { StrategyAssessment, StrategyEvidence, Verdict } from './assessment.js';
 
 /** Default non-inferiority margin: 1 accuracy point. */
 export const DEFAULT_MARGIN = 0.01;
-
-/** What recommend() needs to know about one strategy. */
-export interface StrategyEvidence {
-  strategy: StrategyName;
-  /** Seeds, in the order of `correct`. Strategies may have run different seeds (a race); pairs use the seeds both ran. */
-  seeds: number[];
-  /** correct[s][i]: validation example i was classified correctly by the model of seeds[s]. The example order is the same for every strategy. */
-  correct: boolean[][];
-  cost: { trainFlops: number; storedBytes: number };
-  audit: { passed: boolean; failures: string[] };
-  /** The sanity gates (sanity.ts); absent = not checked. */
-  sanity?: Pick<StrategySanity, 'excluded' | 'undertrained' | 'problems'> & Partial<StrategySanity>;
-  /** The training plan, used to make next-experiment suggestions concrete. */
-  config?: TrialRecord['config'];
-  /** Epoch chosen by validation, per seed. */
-  selectedEpochs?: number[];
-}
 
 export interface RecommendInput {
   strategies: StrategyEvidence[];
@@ -67,24 +53,6 @@ export interface RecommendInput {
   /** Paired confusion comparisons on the validation split, for the headline-vs-pattern flag. */
   confusionDiffs?: StrategyConfusionDiff[];
   classNames?: string[];
-}
-
-export type Verdict = 'best' | 'non-inferior' | 'inferior' | 'worse' | 'inconclusive' | 'audit-failed' | 'excluded';
-
-export interface StrategyAssessment {
-  strategy: StrategyName;
-  /** 1 = cheapest. */
-  costRank: number;
-  cost: { trainFlops: number; storedBytes: number };
-  /** Validation accuracy over the strategy's seeds. */
-  accuracy: SeedStat;
-  auditPassed: boolean;
-  /** Passed the audit and the sanity gates: it takes part in the decision. */
-  eligible: boolean;
-  undertrained: boolean;
-  /** accuracy(strategy) − accuracy(best), paired on common seeds; null for the best and for excluded strategies. */
-  vsBest: PairedDifference | null;
-  verdict: Verdict;
 }
 
 export interface RecommendResult extends Recommendation {

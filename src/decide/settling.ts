@@ -4,7 +4,7 @@
 import { tQuantile } from '../evaluate/statistics.js';
 import type { StrategyName } from '../record/vocabulary.js';
 import { points, signedPoints } from './format.js';
-import type { StrategyAssessment } from './recommend.js';
+import type { StrategyAssessment } from './assessment.js';
 
 /** The choice at margin m: the cheapest acceptable, settled when nothing cheaper is still open. */
 function decisionAt(eligible: readonly StrategyAssessment[], m: number): { strategy: StrategyName; settled: boolean } | null {
