@@ -2,7 +2,7 @@
 import type { Tensor } from '../tensor/index.js';
 import type { ParamGroup } from '../optim/index.js';
 import { mulberry32 } from '../data/splits.js';
-import { Progress } from '../cli/progress.js';
+import { Progress } from '../io/progress.js';
 
 /**
  * The example order of one epoch: a Fisher-Yates shuffle of 0..n-1 driven by mulberry32 seeded

@@ -2,7 +2,7 @@
 // the average rate. A fake clock and a fake stream make every frame exact.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Progress, formatDuration } from '../../src/cli/progress.js';
+import { Progress, formatDuration } from '../../src/io/progress.js';
 
 function fakeStream(isTTY: boolean): { stream: NodeJS.WritableStream & { isTTY: boolean; columns: number }; text: () => string } {
   const chunks: string[] = [];
