@@ -16,6 +16,8 @@ function concat(parts: readonly Predictions[], tag?: (id: string, fold: number) 
     out.labels.push(...p.labels);
     out.predictions.push(...p.predictions);
   });
+  // Confidences only when every fold has them (records of older versions have none).
+  if (parts.every((p) => Array.isArray(p.confidence))) out.confidence = parts.flatMap((p) => p.confidence!);
   return out;
 }
 

@@ -28,6 +28,8 @@ export interface Predictions {
   ids: string[];
   labels: number[];
   predictions: number[];
+  /** Probability the model gave each prediction (softmax of its logits), to 4 decimals; absent in older records. */
+  confidence?: number[];
 }
 
 /** One off-diagonal cell of a confusion matrix: `count` examples of `actual` predicted as `predicted`. */
