@@ -1,5 +1,5 @@
 // adaptlab next to PyTorch (../shared/bench/torch_peers.py, Debian's python3-torch) on every
-// workload of bench/workloads.json, in interleaved rounds, and the ratios appended to
+// workload of the peer benchmark (src/cli/bench/workloads.json), in interleaved rounds, and the ratios appended to
 // bench/RESULTS.md with date, machine and command.
 //
 //   node dist/bench/compare-with-pytorch.js [--only W1a_resnet20_train,...] [--rounds 5]
@@ -43,8 +43,9 @@ if (parsed.help) {
 const opt = (name: 'only' | 'rounds' | 'ours' | 'peer'): string | undefined => parsed[name];
 const peer = opt('peer') ?? join(root, '..', 'shared', 'bench', 'torch_peers.py');
 const python = '/usr/bin/python3';
-const spec = JSON.parse(readFileSync(join(root, 'bench', 'workloads.json'), 'utf8')) as { workloads: Record<string, unknown> };
-const only = (opt('only') ?? Object.keys(spec.workloads).join(',')).split(',');
+// Read as JSON, not through the workloads module: this process only orchestrates and never loads the engine.
+const ids = Object.keys((JSON.parse(readFileSync(join(root, 'src', 'cli', 'bench', 'workloads.json'), 'utf8')) as { workloads: Record<string, unknown> }).workloads);
+const only = (opt('only') ?? ids.join(',')).split(',');
 const rounds = Number(opt('rounds') ?? 5);
 
 const TORCH_CONFIGS = ['2', '1', '2:OMP_WAIT_POLICY=PASSIVE'];
@@ -66,7 +67,7 @@ if (!existsSync(peer)) fail(`the PyTorch peer script is not at ${peer}; pass --p
 if (spawnSync(python, ['-c', 'import torch, torchvision'], { stdio: 'ignore' }).status !== 0) {
   fail('PyTorch for Python is not installed. Run `npm run setup -- --peer` (installs python3-torch and python3-torchvision).');
 }
-for (const id of only) if (!(id in spec.workloads)) fail(`unknown workload "${id}"; workloads: ${Object.keys(spec.workloads).join(', ')}.`);
+for (const id of only) if (!ids.includes(id)) fail(`unknown workload "${id}"; workloads: ${ids.join(', ')}.`);
 for (const c of ours) if (!(c in OUR_CONFIGS)) fail(`unknown adaptlab configuration "${c}"; configurations: ${Object.keys(OUR_CONFIGS).join(', ')}.`);
 if (!(Number.isInteger(rounds) && rounds >= 1)) fail(`--rounds must be a positive integer, got "${opt('rounds')}".`);
 

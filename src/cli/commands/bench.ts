@@ -1,10 +1,10 @@
-// `adaptlab bench <workload>`: one workload of bench/workloads.json, timed by the peer rules.
+// `adaptlab bench <workload>`: one workload of the peer benchmark (src/cli/bench/workloads.json), timed by the peer rules.
 import { UsageError } from '../../errors.js';
 import type { CommandSpec } from '../options.js';
 
 export const benchCommand: CommandSpec = {
   name: 'bench',
-  summary: 'time one benchmark workload (ids from bench/workloads.json) the way the PyTorch peer does',
+  summary: 'time one benchmark workload (ids: adaptlab bench list) the way the PyTorch peer does',
   positionals: [{ name: 'workload', description: 'workload id, e.g. W1a_resnet20_train, or "list"', required: true }],
   options: {
     json: { type: 'boolean', description: 'print one JSON object instead of a summary line' },
@@ -14,7 +14,7 @@ export const benchCommand: CommandSpec = {
   },
   examples: ['adaptlab bench W1a_resnet20_train --json', 'adaptlab bench list'],
   async run({ positionals, options }) {
-    const { runWorkload, workloadIds } = await import('../../../bench/workloads.js');
+    const { runWorkload, workloadIds } = await import('../bench/workloads.js');
     const id = positionals[0];
     if (id === 'list') {
       console.log(workloadIds().join('\n'));

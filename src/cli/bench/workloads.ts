@@ -1,13 +1,14 @@
-// The peer-benchmark workloads (bench/workloads.json, a copy of the shared definition), built
-// with adaptlab's own models and optimizers and timed by the same rules as the PyTorch peer.
+// The peer-benchmark workloads (workloads.json beside this file, a copy of the shared definition
+// the PyTorch peer reads), built with adaptlab's own models and optimizers and timed by the same
+// rules as the peer. `adaptlab bench` runs one; bench/compare-with-pytorch.ts runs both sides.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Tensor, F, tidy, noGrad, randn, randint, zeros, ones, manualSeed, countMacs, threads, engineInfo } from '../src/tensor/index.js';
-import { SGD, AdamW, type ParamGroup } from '../src/optim/index.js';
-import { resnet } from '../src/models/resnet.js';
-import { BertForSequenceClassification } from '../src/models/bert.js';
-import { bertConfig } from '../src/models/bert-config.js';
-import type { Module } from '../src/nn/index.js';
+import { Tensor, F, tidy, noGrad, randn, randint, zeros, ones, manualSeed, countMacs, threads, engineInfo } from '../../tensor/index.js';
+import { SGD, AdamW, type ParamGroup } from '../../optim/index.js';
+import { resnet } from '../../models/resnet.js';
+import { BertForSequenceClassification } from '../../models/bert.js';
+import { bertConfig } from '../../models/bert-config.js';
+import type { Module } from '../../nn/index.js';
 import { timeSteps, machineDescription, type StepTiming } from './harness.js';
 
 interface WorkloadSpec {
@@ -28,7 +29,8 @@ interface WorkloadFile {
   workloads: Record<string, WorkloadSpec>;
 }
 
-const specFile = fileURLToPath(new URL('../../bench/workloads.json', import.meta.url));
+// JSON is not compiled into dist/: it is read beside this module's source (dist/src/cli/bench → src/cli/bench).
+const specFile = fileURLToPath(new URL('../../../../src/cli/bench/workloads.json', import.meta.url));
 
 function loadSpecs(): WorkloadFile {
   return JSON.parse(readFileSync(specFile, 'utf8')) as WorkloadFile;
