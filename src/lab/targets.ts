@@ -12,6 +12,7 @@ import { imageBatch } from '../data/image-batch.js';
 import { encodeTextBatch } from '../data/text-batch.js';
 import { imageTable, tokenTable, subsetTable, type ExampleTable } from '../data/example-table.js';
 import { assignFolds } from '../data/folds.js';
+import { imageThumbnail, textSnippet, type ExampleDisplay } from '../data/example-display.js';
 import type { ImageRecord, TextRecord, LabeledDataset, DataSplit } from '../data/types.js';
 import type { DataAllocation } from '../record/run-record.js';
 import type { TrialData } from '../adapt/trial.js';
@@ -28,6 +29,11 @@ export interface PreparedTarget {
   preprocessing: string[];
   /** The trial data of fold f (f = 0 with one validation split). Tables live until dispose(). */
   foldData(f: number): TrialData;
+  /**
+   * How a held-out example looks in the report (a thumbnail or a snippet), by the id its trial
+   * records give it (a cross-validated test prediction's `<id>@<fold>` too); null for any other id.
+   */
+  showExample(id: string): Promise<ExampleDisplay | null>;
   dispose(): void;
 }
 
@@ -69,6 +75,7 @@ export async function prepareTarget(backbone: LabBackbone, plan: ModalityPlan, o
   const coarse = 1 / single.validation.length > options.margin;
   const folds = options.folds === 'auto' ? (coarse ? AUTO_FOLDS : 1) : options.folds;
   const makeTable = backbone.modality === 'vision' ? imageTableMaker(backbone) : textTableMaker(backbone);
+  const show = backbone.modality === 'vision' ? (r: ImageRecord | TextRecord) => imageThumbnail(r as ImageRecord) : (r: ImageRecord | TextRecord) => textSnippet(r as TextRecord);
   const base = {
     dataset: { name: dataset.name, classNames: dataset.classNames, contentHash: dataset.contentHash },
     // What the loader skipped or noticed (links not followed, duplicates dropped, images shrunk on decoding) comes first.
@@ -86,6 +93,7 @@ export async function prepareTarget(backbone: LabBackbone, plan: ModalityPlan, o
     return {
       ...base,
       split: { seed: single.seed, sizes: { train: single.train.length, validation: n, test: single.test.length }, counts: single.counts },
+      showExample: exampleShower(show, [...single.validation, ...single.test]),
       allocation: { folds: 1, automatic: options.folds === 'auto', decisionExamples: n, trainPerModel: single.train.length, test: single.test.length, resolutionPoints: 100 / n, reason },
       foldData: (f) => {
         if (f !== 0) throw new ConfigError(`fold ${f} asked of a run with one validation split`);
@@ -118,6 +126,7 @@ export async function prepareTarget(backbone: LabBackbone, plan: ModalityPlan, o
   return {
     ...base,
     split: { seed: cv.seed, sizes: { train: trainPerModel, validation: cv.train.length, test: cv.test.length }, counts: cv.counts },
+    showExample: exampleShower(show, [...cv.train, ...cv.test]),
     allocation: { folds, automatic: options.folds === 'auto', decisionExamples: cv.train.length, trainPerModel, test: cv.test.length, resolutionPoints: 100 / cv.train.length, reason },
     foldData: (f) => {
       if (!Number.isInteger(f) || f < 0 || f >= folds) throw new ConfigError(`fold ${f} asked of a ${folds}-fold run`);
@@ -135,6 +144,15 @@ export async function prepareTarget(backbone: LabBackbone, plan: ModalityPlan, o
     dispose: () => {
       for (const t of owned.reverse()) t.dispose();
     },
+  };
+}
+
+/** Held-out records by id; a cross-validated test prediction's id carries its fold (`<id>@<fold>`, joinFolds). */
+function exampleShower(show: (r: ImageRecord | TextRecord) => ExampleDisplay | Promise<ExampleDisplay>, records: readonly (ImageRecord | TextRecord)[]): (id: string) => Promise<ExampleDisplay | null> {
+  const byId = new Map(records.map((r) => [r.id, r]));
+  return async (id) => {
+    const record = byId.get(id) ?? byId.get(id.replace(/@\d+$/, ''));
+    return record ? show(record) : null;
   };
 }
 

@@ -8,7 +8,10 @@ import { ArgumentError } from '../errors.js';
 import { CHARTS_CLIENT_JS, DATA_ELEMENT_ID } from './charts-client.js';
 import { echartsBundle } from './echarts-bundle.js';
 import { escapeHtml as h, jsonForScript } from './escape.js';
-import { buildModalityView, chartsOf } from './modality-view.js';
+import { buildModalityView, chartsOf, type ModalityView } from './modality-view.js';
+import { buildGalleries } from './gallery.js';
+import { gallerySection, type ExampleDisplays } from './gallery-section.js';
+import type { TrialRecord } from '../record/run-record.js';
 import { modalitySection, modalityTitle } from './sections.js';
 import { REPORT_CSS } from './styles.js';
 import type { ReportInput } from './types.js';
@@ -17,6 +20,16 @@ export type { ReportInput, ConfusionDiff, ReportSplit } from './types.js';
 
 /** The order modalities appear in; other keys in a summary are not part of the format. */
 const MODALITIES: readonly Modality[] = ['vision', 'text'];
+
+/**
+ * The modality's example galleries on the shown split, fixed and broke counted against the first
+ * baseline its confusion differences use.
+ */
+function galleryOf(view: ModalityView, trials: readonly TrialRecord[], displays: ExampleDisplays | undefined): string {
+  const own = trials.filter((t) => t.modality === view.modality && view.strategies.includes(t.strategy));
+  const galleries = buildGalleries(own, view.split, view.diffGroups[0]?.baseline ?? null, view.strategies);
+  return gallerySection(galleries, view.summary.dataset.classNames, displays);
+}
 
 function scriptHash(source: string): string {
   return `'sha256-${createHash('sha256').update(source, 'utf8').digest('base64')}'`;
@@ -55,7 +68,7 @@ export function renderReport(input: ReportInput): string {
   const body =
     views.length === 0
       ? '<p class="caption">This summary holds no modality results, so there is nothing to report.</p>'
-      : views.map((v) => modalitySection(v, input.notes?.[v.modality])).join('\n');
+      : views.map((v) => modalitySection(v, input.notes?.[v.modality], galleryOf(v, trials, input.examples?.[v.modality]))).join('\n');
 
   return `<!doctype html>
 <html lang="en">

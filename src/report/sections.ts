@@ -224,7 +224,8 @@ function roundsTable(view: ModalityView): string {
   );
 }
 
-export function modalitySection(view: ModalityView, notes: string | undefined): string {
+/** One modality's section; `gallery` is the markup of its example galleries (gallery-section.ts), placed after the confusion changes. */
+export function modalitySection(view: ModalityView, notes: string | undefined, gallery = ''): string {
   const d = view.summary.dataset;
   const b = view.summary.backbone;
   const sizes = d.sizes ?? { train: NaN, validation: NaN, test: NaN };
@@ -289,6 +290,7 @@ export function modalitySection(view: ModalityView, notes: string | undefined): 
         '</p>',
     );
   }
+  parts.push(gallery);
   parts.push(`<h3>Per-class recall % <span class="sub">(${h(split)} split, mean over seeds)</span></h3>`, perClassTable(view));
   parts.push(roundsTable(view));
   if (notes !== undefined && notes.trim() !== '') {

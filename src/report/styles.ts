@@ -83,6 +83,18 @@ table.changes td.pair{overflow-wrap:anywhere}
 table.changes .cls{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:11.5px}
 table.changes tr.significant td.change>span:first-child{font-weight:700}
 .footnote{font-size:12px}
+.gallery{margin:4px 0 14px}
+ul.tiles{list-style:none;margin:6px 0 0;padding:0;display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,180px),1fr));gap:6px}
+li.tile{display:flex;flex-wrap:wrap;gap:4px 8px;align-items:flex-start;min-width:0;border:1px solid var(--line);border-radius:6px;padding:6px;background:#fff;font-size:12px;line-height:1.35}
+li.tile.broke{border-color:#cf222e;background:#fff5f5}
+li.tile.fixed{border-color:#1a7f37;background:#f0fff4}
+img.thumb{flex:none;image-rendering:pixelated;border:1px solid var(--line);background:#000}
+blockquote.snippet{flex:1 1 100%;margin:0;padding:2px 6px;background:var(--panel);border-left:3px solid var(--line);overflow-wrap:anywhere;max-height:8.2em;overflow:hidden}
+.tile-text{flex:1 1 90px;min-width:0;overflow-wrap:anywhere}
+code.example-id{flex:1 1 100%;color:var(--muted)}
+.tag{display:inline-block;border-radius:3px;padding:0 4px;font-size:11px;font-weight:600;color:#fff;background:#59636e}
+.tag.broke{background:#cf222e}.tag.fixed{background:#1a7f37}
+.conf{color:var(--muted);font-variant-numeric:tabular-nums}
 .nowrap{white-space:nowrap}
 .notes{background:var(--panel);border:1px solid var(--line);border-radius:6px;padding:4px 18px 10px}
 .notes h4{font-size:16px;margin:14px 0 6px}.notes h5{font-size:15px;margin:12px 0 4px}.notes h6{font-size:14px;margin:10px 0 4px}

@@ -3,6 +3,7 @@
 import type { Summary, TrialRecord } from '../record/run-record.js';
 import type { ConfusionMatrix, PairChange } from '../record/evaluation.js';
 import type { Modality, StrategyName } from '../record/vocabulary.js';
+import type { ExampleDisplay } from '../data/example-display.js';
 
 export type ReportSplit = 'validation' | 'test';
 
@@ -37,4 +38,10 @@ export interface ReportInput {
    * report's own `mean(strategy) − mean(baseline)`, and their paired tests mark the cells.
    */
   confusionDiffs?: Partial<Record<Modality, ConfusionDiff[]>>;
+  /**
+   * How examples look in the galleries of misclassified examples, by example id as the trial
+   * records name them: a thumbnail or a snippet (`ExampleDisplay`, made on the data side). An
+   * example without one is shown by its id.
+   */
+  examples?: Partial<Record<Modality, ReadonlyMap<string, ExampleDisplay>>>;
 }

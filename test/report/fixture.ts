@@ -155,8 +155,15 @@ function predict(labels: number[], accuracy: number, classes: number, next: () =
   });
 }
 
+/** The probability a model gave its prediction: higher when it is right (4 decimals, as the lab writes it). */
+function confidences(labels: number[], predictions: number[], next: () => number): number[] {
+  return labels.map((y, i) => Math.round((predictions[i] === y ? 0.55 + 0.45 * next() : 0.36 + 0.6 * next()) * 1e4) / 1e4);
+}
+
 function trial(spec: ModalitySpec, strategy: Depth, seed: number): TrialRecord {
   const next = rng(1000 * STRATEGIES.indexOf(strategy) + 17 * seed + (spec.modality === 'text' ? 7919 : 0));
+  // A generator of its own, so the confidences leave every other drawn number as it was.
+  const confNext = rng(500_000 + 1000 * STRATEGIES.indexOf(strategy) + 17 * seed + (spec.modality === 'text' ? 7919 : 0));
   const classes = spec.classNames.length;
   const target = spec.accuracy[strategy] + (next() - 0.5) * 0.06;
   const valLabels = splitLabels(spec, spec.sizes.validation);
@@ -208,8 +215,8 @@ function trial(spec: ModalitySpec, strategy: Depth, seed: number): TrialRecord {
     curve,
     metrics: { validation, test },
     predictions: {
-      validation: { ids: valLabels.map((_, i) => `val-${i}`), labels: valLabels, predictions: valPred },
-      test: { ids: testLabels.map((_, i) => `test-${i}`), labels: testLabels, predictions: testPred },
+      validation: { ids: valLabels.map((_, i) => `val-${i}`), labels: valLabels, predictions: valPred, confidence: confidences(valLabels, valPred, confNext) },
+      test: { ids: testLabels.map((_, i) => `test-${i}`), labels: testLabels, predictions: testPred, confidence: confidences(testLabels, testPred, confNext) },
     },
     cost: {
       wallSeconds: spec.wallSeconds[strategy] * (0.95 + next() * 0.1),
