@@ -1,8 +1,9 @@
 // One trial: one strategy, one seed, the same data and budget as every other trial. It plans the
 // adaptation, trains with the planned parameter groups, selects the epoch with the best
 // validation accuracy, audits what stayed frozen, evaluates, and measures what it cost.
-import { Tensor, F, tidy, keep, noGrad, manualSeed, randperm, countMacs, memoryStats, resetPeakMemory, safetensorsSize } from '../tensor/index.js';
-import { AdamW, LrScheduler, cosine } from '../optim/index.js';
+import { Tensor, F, keep, noGrad, manualSeed, randperm, fromTypedArray, memoryStats, resetPeakMemory, safetensorsSize } from '../tensor/index.js';
+import { AdamW, cosine } from '../optim/index.js';
+import { fit } from '../train/fit.js';
 import type { Activation, ClassificationModel, ModelInput } from '../models/contract.js';
 import { activationTable, type ExampleTable } from '../data/example-table.js';
 import { chainConsuming } from '../models/chain.js';
@@ -138,6 +139,62 @@ export function trialPhases(strategy: StrategySpec, epochs: number): Phase[] {
   ];
 }
 
+/** A batch's row numbers as the (B) int64 index tensor tables are taken with. */
+function rowIndex(rows: Uint32Array): Tensor {
+  return fromTypedArray(BigInt64Array.from(rows, (r) => BigInt(r)), [rows.length], 'int64');
+}
+
+/** What one phase trains and is evaluated on, and the forward from those inputs to logits. */
+interface PhaseInputs {
+  /** The training, validation and test tables the phase fits on (standardised features for a head-only phase). */
+  tables: TrialData<unknown>;
+  /** The same examples as the final evaluation scores them (raw cached features for a folded probe head). */
+  evaluation: TrialData<unknown>;
+  forward: (x: unknown) => Tensor;
+  /** Set for a head-only phase: folded into the head once the phase ends. */
+  standardizer: FeatureStandardizer | null;
+  /** Forward FLOPs of the frozen prefix on the training split, charged to this phase. */
+  extractionFlops: number;
+}
+
+/**
+ * A frozen prefix that runs as at inference is computed once per split and cached: the whole
+ * backbone's features for a head-only plan, the activation after the last frozen group for
+ * partial unfreezing. Each trial is charged the prefix's forward FLOPs on its training split once
+ * per phase that uses it, whether it computed them or found them cached. A head-only phase trains
+ * on standardised features (standardize.ts); `evaluation` keeps the raw ones, which the folded
+ * head is scored on. Tensors made here are pushed to `owned`.
+ */
+function phaseInputs(s: TrialSetup, model: ClassificationModel, p: AdaptationPlan, spec: StrategySpec, owned: { dispose(): void }[]): PhaseInputs {
+  const { data, batchSize } = s;
+  const point: CachePoint | null = spec.batchNorm !== 'frozen' || p.frozenPrefix === 0 ? null : p.headOnly ? 'features' : p.frozenPrefix;
+  if (point === null) return { tables: data, evaluation: data, forward: (x) => model.forward(x as ModelInput), standardizer: null, extractionFlops: 0 };
+  let extractionFlops = 0;
+  const cached = (split: 'train' | 'validation' | 'test'): Activation => {
+    // Folds train and hold out different examples; the test split is the same for all of them.
+    const key = s.fold && split !== 'test' ? `fold${s.fold.index}/${split}` : split;
+    const entry = s.featureCache.get(s.backboneKey, key, point, model, data[split], Math.max(batchSize, 256));
+    if (split === 'train') extractionFlops += entry.flops;
+    return entry.features;
+  };
+  const raw = { train: cached('train'), validation: cached('validation'), test: cached('test') };
+  const table = (split: 'train' | 'validation' | 'test', a: Activation): ExampleTable<Activation> => activationTable(a, data[split].labels, data[split].ids);
+  const evaluation = { train: table('train', raw.train), validation: table('validation', raw.validation), test: table('test', raw.test) };
+  if (point !== 'features') {
+    const forward = (x: unknown): Tensor => chainConsuming(model.forwardFeaturesFrom(x as Activation, point), (f) => model.forwardHead(f));
+    return { tables: evaluation, evaluation, forward, standardizer: null, extractionFlops };
+  }
+  const standardizer = new FeatureStandardizer(raw.train as Tensor);
+  owned.push(standardizer);
+  const z = (split: 'train' | 'validation' | 'test'): ExampleTable<Activation> => {
+    const t = standardizer.apply(raw[split] as Tensor);
+    owned.push(t);
+    return table(split, t);
+  };
+  const tables = { train: z('train'), validation: z('validation'), test: z('test') };
+  return { tables, evaluation, forward: (x) => model.forwardHead(x as Tensor), standardizer, extractionFlops };
+}
+
 /** One trial, handing the trained model back to the caller (who disposes it). */
 export function trainTrial(setup: TrialSetup): TrainedTrial {
   const { strategy, seed, data, batchSize, epochs } = setup;
@@ -194,136 +251,89 @@ export function trainTrial(setup: TrialSetup): TrainedTrial {
 
     const stepsPerEpoch = Math.ceil(data.train.size / batchSize);
     const curve: LearningCurvePoint[] = [];
-    let best: { epoch: number; accuracy: number; state: Map<string, Tensor> | null } = { epoch: 0, accuracy: -1, state: null };
+    let selectedEpoch = 0;
     let trainMacs = 0;
     let trainSeconds = 0;
     let extractionFlops = 0;
     let failure: TrialRecord['failure'];
-    let epoch = 0; // over all phases
+    let epochsDone = 0; // over all phases
+    let stepsDone = 0; // optimizer steps over all phases
     let seeded = false;
     // What the final evaluation runs on: the last phase's inputs (raw cached features for a probe) and forward.
     let evaluation: TrialData<unknown> = data;
     let forward: (x: unknown) => Tensor = (x) => model.forward(x as ModelInput);
     const phaseLog: NonNullable<TrialRecord['config']['phases']> = [];
     const unfreezeLog: NonNullable<TrialRecord['config']['unfreezing']> = [];
-    let globalStep = 0; // optimizer steps over all phases
 
     for (const phase of phases) {
       current.plan?.release();
       const p = (current.plan = planAdaptation(model, phase.spec));
-      // A frozen prefix that runs as at inference is computed once per split and cached: the whole
-      // backbone's features for a head-only plan, the activation after the last frozen group for
-      // partial unfreezing. Each trial is charged the prefix's forward FLOPs on its training split
-      // once per phase that uses it, whether it computed them or found them cached.
-      const point: CachePoint | null = phase.spec.batchNorm !== 'frozen' || p.frozenPrefix === 0 ? null : p.headOnly ? 'features' : p.frozenPrefix;
-      let tables: TrialData<unknown> = data;
-      evaluation = data;
-      // A head-only phase trains on standardised features (standardize.ts); `evaluation` keeps the
-      // raw ones, which the folded head is scored on.
-      let standardizer: FeatureStandardizer | null = null;
-      if (point !== null) {
-        const cached = (split: 'train' | 'validation' | 'test'): Activation => {
-          // Folds train and hold out different examples; the test split is the same for all of them.
-          const key = s.fold && split !== 'test' ? `fold${s.fold.index}/${split}` : split;
-          const entry = s.featureCache.get(s.backboneKey, key, point, model, data[split], Math.max(batchSize, 256));
-          if (split === 'train') extractionFlops += entry.flops;
-          return entry.features;
-        };
-        const raw = { train: cached('train'), validation: cached('validation'), test: cached('test') };
-        const table = (split: 'train' | 'validation' | 'test', a: Activation): ExampleTable<Activation> => activationTable(a, data[split].labels, data[split].ids);
-        evaluation = { train: table('train', raw.train), validation: table('validation', raw.validation), test: table('test', raw.test) };
-        tables = evaluation;
-        if (point === 'features') {
-          standardizer = new FeatureStandardizer(raw.train as Tensor);
-          owned.push(standardizer);
-          const z = (split: 'train' | 'validation' | 'test'): ExampleTable<Activation> => {
-            const t = standardizer!.apply(raw[split] as Tensor);
-            owned.push(t);
-            return table(split, t);
-          };
-          tables = { train: z('train'), validation: z('validation'), test: z('test') };
-        }
-      }
-      forward = (x: unknown): Tensor =>
-        point === null
-          ? model.forward(x as ModelInput)
-          : point === 'features'
-            ? model.forwardHead(x as Tensor)
-            : chainConsuming(model.forwardFeaturesFrom(x as Activation, point), (f) => model.forwardHead(f));
+      const inputs = phaseInputs(s, model, p, phase.spec, owned);
+      extractionFlops += inputs.extractionFlops;
+      evaluation = inputs.evaluation;
+      forward = inputs.forward;
+      const { tables } = inputs;
+      const phaseForward = inputs.forward;
 
-      let optimizer = new AdamW(p.optimizerGroups, { lr: phase.spec.lr.head });
       const totalSteps = stepsPerEpoch * phase.epochs;
       const schedule = cosine({ totalSteps, warmupSteps: Math.round(totalSteps * (s.warmupFraction ?? 0.1)) });
-      let scheduler = new LrScheduler(optimizer, schedule);
       phaseLog.push({ phase: phase.name, epochs: phase.epochs, steps: totalSteps, headLr: phase.spec.lr.head });
       // Gradual unfreezing: group j of unfreezeOrder (from 1) joins before the phase's step
       // round(j * allBy * steps / groups), with its optimizer groups; the others carry on as they were.
       const joinAt = p.unfreezeOrder.map((_, j) => Math.min(totalSteps - 1, Math.round(((j + 1) * (phase.spec.unfreezing?.allBy ?? 0) * totalSteps) / p.unfreezeOrder.length)));
-      let phaseStep = 0;
       const joinedBefore = unfreezeLog.length;
-      const joinDue = (): void => {
-        while (unfreezeLog.length - joinedBefore < joinAt.length && joinAt[unfreezeLog.length - joinedBefore] <= phaseStep) {
-          const joined = p.unfreezeNext()!;
-          optimizer = withAddedGroups(optimizer, joined.optimizerGroups);
-          scheduler = new LrScheduler(optimizer, schedule);
-          scheduler.loadStateDict({ step: phaseStep });
-          unfreezeLog.push({ group: joined.group, epoch, step: globalStep + 1 });
-        }
-      };
+      const joined = (): number => unfreezeLog.length - joinedBefore;
       if (!seeded) manualSeed(seed); // after any feature extraction, so a cache hit or miss draws the same stream
       seeded = true;
-      for (let e = 1; e <= phase.epochs; e++) {
-        epoch++;
-        model.train();
-        const e0 = performance.now();
-        const order = randperm(tables.train.size);
-        let lossSum = 0;
-        const { macs } = countMacs(() => {
-          for (let step = 0; step < stepsPerEpoch; step++) {
-            joinDue();
-            const value = tidy(() => {
-              const idx = order.slice(0, step * batchSize, Math.min(tables.train.size, (step + 1) * batchSize));
-              optimizer.zeroGrad();
-              const loss = F.crossEntropy(forward(tables.train.take(idx)), tables.train.labels.indexSelect(0, idx));
-              const v = loss.item();
-              if (!Number.isFinite(v)) return v; // no step on a non-finite loss: the trial stops here
-              loss.backward();
-              optimizer.step();
-              scheduler.step();
-              return v;
-            });
-            if (!Number.isFinite(value)) {
-              failure = { epoch, step: step + 1, reason: `the training loss became ${value} at epoch ${epoch}, step ${step + 1}` };
-              break;
-            }
-            lossSum += value;
-            phaseStep++;
-            globalStep++;
-            s.onProgress?.({ epoch, epochs, step: step + 1, stepsPerEpoch });
+      const epochOffset = epochsDone;
+      const stepOffset = stepsDone;
+      const fitted = fit<Map<string, Tensor>>({
+        examples: tables.train.size,
+        epochs: phase.epochs,
+        batchSize,
+        optimizer: new AdamW(p.optimizerGroups, { lr: phase.spec.lr.head }),
+        schedule,
+        order: () => {
+          const order = randperm(tables.train.size);
+          try {
+            return Uint32Array.from(order.toArray());
+          } finally {
+            order.dispose();
           }
-        });
-        order.dispose();
-        trainMacs += macs.forward + macs.backward;
-        trainSeconds += (performance.now() - e0) / 1000;
-        if (failure) break;
-        const valAcc = accuracyOf(predictTable(model, tables.validation, 256, forward));
-        const lr = Object.fromEntries(optimizer.paramGroups.map((g) => [g.name, g.lr]));
-        curve.push({ epoch, trainLoss: lossSum / stepsPerEpoch, validationAccuracy: valAcc, lr, seconds: (performance.now() - e0) / 1000 });
+        },
+        startEpoch: () => model.train(),
+        loss: (rows) => {
+          const idx = rowIndex(rows);
+          return F.crossEntropy(phaseForward(tables.train.take(idx)), tables.train.labels.indexSelect(0, idx));
+        },
+        grow: (optimizer, at) => {
+          let grown: AdamW | null = null;
+          while (joined() < joinAt.length && joinAt[joined()] <= at.stepInFit) {
+            const next = p.unfreezeNext()!;
+            grown = withAddedGroups(grown ?? (optimizer as AdamW), next.optimizerGroups);
+            unfreezeLog.push({ group: next.group, epoch: epochOffset + at.epoch, step: stepOffset + at.stepInFit + 1 });
+          }
+          return grown;
+        },
+        validate: () => accuracyOf(predictTable(model, tables.validation, 256, phaseForward)),
         // Under gradual unfreezing the model is selected once every group trains: an epoch before
         // that would be a shallower strategy, its waiting groups still pretrained.
-        const allJoined = unfreezeLog.length - joinedBefore === joinAt.length;
-        if (phase.selects && allJoined && valAcc > best.accuracy) {
-          disposeAll(best.state);
-          best = { epoch, accuracy: valAcc, state: snapshotMutable(model, p) };
-        }
-      }
-      optimizer.dispose();
-      if (phase.selects && best.state) restore(model, best.state);
-      disposeAll(best.state);
-      best.state = null;
+        keeper: phase.selects ? { snapshot: () => snapshotMutable(model, p), restore: (saved) => restore(model, saved), release: disposeAll, eligible: () => joined() === joinAt.length } : undefined,
+        onStep: (at) => s.onProgress?.({ epoch: epochOffset + at.epoch, epochs, step: at.step, stepsPerEpoch }),
+      });
+      trainMacs += fitted.macs;
+      trainSeconds += fitted.trainSeconds;
+      for (const pt of fitted.points) curve.push({ epoch: epochOffset + pt.epoch, trainLoss: pt.trainLoss, validationAccuracy: pt.validation, lr: pt.lr, seconds: pt.seconds });
+      if (fitted.bestEpoch > 0) selectedEpoch = epochOffset + fitted.bestEpoch;
+      epochsDone += phase.epochs;
+      stepsDone += fitted.steps;
       // The head trained on z-scores becomes the same head on raw features (the next phase starts from it).
-      standardizer?.foldInto(model.headLayer);
-      if (failure) break;
+      inputs.standardizer?.foldInto(model.headLayer);
+      if (fitted.failure) {
+        const { epoch, step, loss } = fitted.failure;
+        failure = { epoch: epochOffset + epoch, step, reason: `the training loss became ${loss} at epoch ${epochOffset + epoch}, step ${step}` };
+        break;
+      }
     }
     const finalPlan = current.plan!;
 
@@ -367,7 +377,7 @@ export function trainTrial(setup: TrialSetup): TrainedTrial {
       groups: finalPlan.rows,
       totals: finalPlan.totals,
       audit,
-      selectedEpoch: best.epoch,
+      selectedEpoch,
       curve,
       metrics: { validation: splitMetrics(validation, s.numClasses), test: splitMetrics(test, s.numClasses) },
       predictions: { validation, test },
