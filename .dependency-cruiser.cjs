@@ -15,8 +15,10 @@ const LAYERS = [
   'optim',
   'models',
   'data',
+  'train', // fit(), the one training loop
   'evaluate', // metrics and statistics over plain predictions (no tensors)
   'pretrain',
+  'kinds', // one folder per modality kind (its backbones, target data, tables) and their registry
   'adapt',
   'decide',
   'report',

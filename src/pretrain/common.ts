@@ -1,6 +1,9 @@
-// Pieces both pretraining recipes share: seeded epoch orders, weight-decay groups, a logger.
+// Pieces both pretraining recipes share: seeded epoch orders, weight-decay groups, a logger, the
+// stop on a diverged run.
 import type { Tensor } from '../tensor/index.js';
 import type { ParamGroup } from '../optim/index.js';
+import type { FitResult } from '../train/fit.js';
+import { ConfigError } from '../errors.js';
 import { mulberry32 } from '../data/splits.js';
 import { Progress } from '../io/progress.js';
 
@@ -23,8 +26,8 @@ export function epochOrder(n: number, seed: number, epoch: number): Uint32Array 
 }
 
 /**
- * Two optimizer groups: matrices and convolution kernels get weight decay; biases, norm
- * parameters (1-D) and `noDecay` names (e.g. embeddings' LayerNorm) get none, the usual rule.
+ * Two optimizer groups: matrices, embeddings and convolution kernels (more than one dimension) get
+ * weight decay; biases and norm parameters (one dimension) get none, the usual rule.
  */
 export function decayGroups(named: [string, Tensor][], weightDecay: number): ParamGroup[] {
   const decay: [string, Tensor][] = [];
@@ -52,4 +55,12 @@ export function reporter(silent: boolean): PretrainReporter {
 export function round(v: number, digits = 6): number {
   const f = 10 ** digits;
   return Math.round(v * f) / f;
+}
+
+/** A pretraining run whose loss stopped being finite ends here, with nothing written. */
+export function stopOnFailure(what: string, failure: FitResult['failure']): void {
+  if (!failure) return;
+  throw new ConfigError(
+    `${what}: the training loss became ${failure.loss} at epoch ${failure.epoch}, step ${failure.step}; expected a finite loss. Nothing was written; lower the learning rate (the lr option) or try another seed.`,
+  );
 }

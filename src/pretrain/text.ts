@@ -41,7 +41,8 @@
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Tensor, manualSeed, tidy, writeSafetensors } from '../tensor/index.js';
-import { AdamW, LrScheduler, warmupLinearDecay } from '../optim/index.js';
+import { AdamW, warmupLinearDecay } from '../optim/index.js';
+import { fit } from '../train/fit.js';
 import { BertForMaskedLM, bertConfig, bertConfigToJson, loadBertForMaskedLM, uniqueStateDict, BERT_CONFIG_FILE, BERT_WEIGHTS_FILE, type BertConfig } from '../models/index.js';
 import { modelMetadata } from '../models/checkpoint.js';
 import { loadProsePassages, PROSE_DESCRIPTION, MOBY_DICK_PACKAGE, SOTU_PACKAGE, SPAM_ASSASSIN_PACKAGE, type ProsePassage } from '../data/text-datasets.js';
@@ -51,7 +52,7 @@ import { trainWordPieceVocab } from '../data/wordpiece-training.js';
 import { BertTokenizer } from '../data/tokenizer.js';
 import { ArgumentError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-file.js';
-import { epochOrder, decayGroups, reporter, round } from './common.js';
+import { epochOrder, decayGroups, reporter, round, stopOnFailure } from './common.js';
 import { BERT_MASKING, IGNORE_INDEX, type MaskingVocab } from './masking.js';
 import { encodeRows, evaluateMasked, mlmForward, mostFrequentToken, type MaskedEvaluation } from './masked-lm.js';
 import { writeManifest, MANIFEST_FILE, type TextManifest } from './manifest.js';
@@ -208,45 +209,37 @@ export async function pretrainText(options: TextPretrainOptions): Promise<TextPr
   const model = new BertForMaskedLM({ ...config, hiddenDropoutProb: 0, attentionProbsDropoutProb: 0 });
   const maskSeedEval = (seed ^ 0x2545f491) >>> 0;
   try {
-    const optimizer = new AdamW(decayGroups(model.namedParameters(), TEXT_DEFAULTS.weightDecay), { lr, betas: [0.9, 0.98], eps: 1e-6 });
     const stepsPerEpoch = Math.ceil(trainRows.length / batchSize);
     const totalSteps = stepsPerEpoch * epochs;
     const warmupSteps = Math.round(totalSteps * TEXT_DEFAULTS.warmupFraction);
-    const scheduler = new LrScheduler(optimizer, warmupLinearDecay({ warmupSteps, totalSteps }));
     const curve: TextManifest['source']['curve'] = [];
     const progress = report.progress('pretrain text', totalSteps, 'steps');
-    model.train();
-    for (let epoch = 1; epoch <= epochs; epoch++) {
-      const order = epochOrder(trainRows.length, seed, epoch);
-      let lossSum = 0;
-      let counted = 0;
-      for (let step = 0; step < stepsPerEpoch; step++) {
-        const rows = Array.from(order.subarray(step * batchSize, Math.min(trainRows.length, (step + 1) * batchSize)), (i) => trainRows[i]);
-        const random = mulberry32((seed ^ Math.imul(epoch * 1_000_003 + step + 1, 0x9e3779b1)) >>> 0);
-        const loss = tidy(() => {
-          optimizer.zeroGrad();
-          const out = mlmForward(model, rows, vocab, tokenizer.ids.pad, random);
-          if (out === null) return null;
-          out.loss.backward();
-          optimizer.step();
-          return out.loss.item();
-        });
-        scheduler.step();
-        if (loss !== null) {
-          lossSum += loss;
-          counted++;
-        }
-        progress.tick(1, `epoch ${epoch}/${epochs}  loss ${(lossSum / Math.max(1, counted)).toFixed(3)}`);
-      }
-      const heldOut = evaluateMasked(model, heldOutRows, vocab, tokenizer.ids.pad, maskSeedEval, baselineId, 'the held-out passages');
-      curve.push({ epoch, trainLoss: round(lossSum / Math.max(1, counted), 4), heldOutMaskedAccuracy: round(heldOut.accuracy, 4) });
-      progress.log(
-        `pretrain text: epoch ${epoch}/${epochs}: train loss ${(lossSum / Math.max(1, counted)).toFixed(4)}, held-out masked accuracy ${(heldOut.accuracy * 100).toFixed(2)}% ` +
-          `(unigram baseline ${(heldOut.baseline * 100).toFixed(2)}%)`,
-      );
-    }
-    optimizer.dispose();
+    let heldOut: MaskedEvaluation | null = null;
+    const fitted = fit({
+      examples: trainRows.length,
+      epochs,
+      batchSize,
+      optimizer: new AdamW(decayGroups(model.namedParameters(), TEXT_DEFAULTS.weightDecay), { lr, betas: [0.9, 0.98], eps: 1e-6 }),
+      schedule: warmupLinearDecay({ warmupSteps, totalSteps }),
+      order: (epoch) => epochOrder(trainRows.length, seed, epoch),
+      startEpoch: () => model.train(),
+      // A batch with no maskable token has nothing to learn from: no step (the schedule goes on).
+      loss: (rows, at) => {
+        const random = mulberry32((seed ^ Math.imul(at.epoch * 1_000_003 + at.step, 0x9e3779b1)) >>> 0);
+        return mlmForward(model, Array.from(rows, (i) => trainRows[i]), vocab, tokenizer.ids.pad, random)?.loss ?? null;
+      },
+      validate: () => (heldOut = evaluateMasked(model, heldOutRows, vocab, tokenizer.ids.pad, maskSeedEval, baselineId, 'the held-out passages')).accuracy,
+      onStep: (at, meanLoss) => progress.tick(1, `epoch ${at.epoch}/${epochs}  loss ${meanLoss.toFixed(3)}`),
+      onEpoch: (p) => {
+        curve.push({ epoch: p.epoch, trainLoss: round(p.trainLoss, 4), heldOutMaskedAccuracy: round(p.validation, 4) });
+        progress.log(
+          `pretrain text: epoch ${p.epoch}/${epochs}: train loss ${p.trainLoss.toFixed(4)}, held-out masked accuracy ${(p.validation * 100).toFixed(2)}% ` +
+            `(unigram baseline ${(heldOut!.baseline * 100).toFixed(2)}%)`,
+        );
+      },
+    });
     progress.finish();
+    stopOnFailure('pretrain text', fitted.failure);
 
     // ---- files, then the source metrics measured from them ---------------------------------------
     // The old manifest goes first: until the new one is written the directory reads as incomplete.

@@ -21,7 +21,8 @@
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { F, noGrad, tidy, manualSeed } from '../tensor/index.js';
-import { SGD, LrScheduler, cosine } from '../optim/index.js';
+import { SGD, cosine } from '../optim/index.js';
+import { fit } from '../train/fit.js';
 import { resnet, saveModel, loadResnet, type ResNet } from '../models/index.js';
 import { loadFashionMnist, FASHION_MNIST_CLASSES } from '../data/vision-datasets.js';
 import { splitDataset, mulberry32 } from '../data/splits.js';
@@ -30,7 +31,7 @@ import { resizeAndCenterCrop } from '../data/images.js';
 import { imageBatch } from '../data/image-batch.js';
 import type { ImageRecord } from '../data/types.js';
 import { ArgumentError } from '../errors.js';
-import { epochOrder, decayGroups, reporter, round } from './common.js';
+import { epochOrder, decayGroups, reporter, round, stopOnFailure } from './common.js';
 import { writeManifest, MANIFEST_FILE, type VisionManifest } from './manifest.js';
 import { adaptlabVersion, engineProvenance, fileDigest, invokedCommand, packageVersion } from './provenance.js';
 
@@ -163,36 +164,31 @@ export async function pretrainVision(options: VisionPretrainOptions): Promise<Vi
 
   async function trainAndSave(net: ResNet): Promise<VisionPretrainResult> {
     try {
-      const optimizer = new SGD(decayGroups(net.namedParameters(), weightDecay), { lr, momentum: VISION_DEFAULTS.momentum, nesterov: true });
-      const scheduler = new LrScheduler(optimizer, cosine({ totalSteps, warmupSteps }));
       const curve: VisionManifest['source']['curve'] = [];
       const progress = report.progress('pretrain vision', totalSteps, 'steps');
-      net.train();
-      for (let epoch = 1; epoch <= epochs; epoch++) {
-        const order = epochOrder(train.length, seed, epoch);
-        let lossSum = 0;
-        for (let step = 0; step < stepsPerEpoch; step++) {
-          const picked = Array.from(order.subarray(step * batchSize, Math.min(train.length, (step + 1) * batchSize)), (i) => train[i]);
-          const random = mulberry32((seed ^ Math.imul(epoch * 100_003 + step + 1, 0x27d4eb2d)) >>> 0);
-          const batch = augment ? picked.map((r) => augmentRecord(r, augment, random)) : picked;
-          const loss = tidy(() => {
-            const { images, labels } = imageBatch(batch, spec);
-            optimizer.zeroGrad();
-            const l = F.crossEntropy(net.forward(images), labels);
-            l.backward();
-            optimizer.step();
-            scheduler.step();
-            return l.item();
-          });
-          lossSum += loss;
-          progress.tick(1, `epoch ${epoch}/${epochs}  loss ${(lossSum / (step + 1)).toFixed(3)}`);
-        }
-        const valAcc = evaluateAccuracy(net, validation, spec);
-        curve.push({ epoch, trainLoss: round(lossSum / stepsPerEpoch, 4), validationAccuracy: round(valAcc, 4) });
-        progress.log(`pretrain vision: epoch ${epoch}/${epochs}: train loss ${(lossSum / stepsPerEpoch).toFixed(4)}, validation accuracy ${(valAcc * 100).toFixed(2)}%`);
-      }
-      optimizer.dispose();
+      const fitted = fit({
+        examples: train.length,
+        epochs,
+        batchSize,
+        optimizer: new SGD(decayGroups(net.namedParameters(), weightDecay), { lr, momentum: VISION_DEFAULTS.momentum, nesterov: true }),
+        schedule: cosine({ totalSteps, warmupSteps }),
+        order: (epoch) => epochOrder(train.length, seed, epoch),
+        startEpoch: () => net.train(),
+        loss: (rows, at) => {
+          const picked = Array.from(rows, (i) => train[i]);
+          const random = mulberry32((seed ^ Math.imul(at.epoch * 100_003 + at.step, 0x27d4eb2d)) >>> 0);
+          const { images, labels } = imageBatch(augment ? picked.map((r) => augmentRecord(r, augment, random)) : picked, spec);
+          return F.crossEntropy(net.forward(images), labels);
+        },
+        validate: () => evaluateAccuracy(net, validation, spec),
+        onStep: (at, meanLoss) => progress.tick(1, `epoch ${at.epoch}/${epochs}  loss ${meanLoss.toFixed(3)}`),
+        onEpoch: (p) => {
+          curve.push({ epoch: p.epoch, trainLoss: round(p.trainLoss, 4), validationAccuracy: round(p.validation, 4) });
+          progress.log(`pretrain vision: epoch ${p.epoch}/${epochs}: train loss ${p.trainLoss.toFixed(4)}, validation accuracy ${(p.validation * 100).toFixed(2)}%`);
+        },
+      });
       progress.finish();
+      stopOnFailure('pretrain vision', fitted.failure);
 
       mkdirSync(dir, { recursive: true });
       // The old manifest goes first: until the new one is written the directory reads as incomplete.
