@@ -43,7 +43,7 @@ function tile(e: GalleryExample, classNames: readonly string[], displays: Exampl
   return (
     `<li class="tile${tag ? ` ${tag.cls}` : ''}" title="${h(e.id)}">` +
     shown(e.id, displays?.get(e.id)) +
-    `<span class="tile-text">${tag ? `<span class="tag">${h(tag.text)}</span> ` : ''}<span class="sub">true</span> ${name(e.actual)}<br>` +
+    `<span class="tile-text">${tag ? `<span class="tag ${tag.cls}">${h(tag.text)}</span> ` : ''}<span class="sub">true</span> ${name(e.actual)}<br>` +
     `<span class="sub">predicted</span> <span class="${right ? 'better' : 'worse'}">${name(e.predicted)}</span>${percent(e.confidence)}${before}</span></li>`
   );
 }

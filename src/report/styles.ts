@@ -89,7 +89,8 @@ li.tile{display:flex;flex-wrap:wrap;gap:4px 8px;align-items:flex-start;min-width
 li.tile.broke{border-color:#cf222e;background:#fff5f5}
 li.tile.fixed{border-color:#1a7f37;background:#f0fff4}
 img.thumb{flex:none;image-rendering:pixelated;border:1px solid var(--line);background:#000}
-blockquote.snippet{flex:1 1 100%;margin:0;padding:2px 6px;background:var(--panel);border-left:3px solid var(--line);overflow-wrap:anywhere;max-height:8.2em;overflow:hidden}
+@media (min-width:560px){li.tile:has(blockquote.snippet){grid-column:span 2}}
+blockquote.snippet{flex:1 1 100%;margin:0;padding:2px 6px;background:var(--panel);border-left:3px solid var(--line);overflow-wrap:anywhere;max-height:9.6em;overflow:hidden}
 .tile-text{flex:1 1 90px;min-width:0;overflow-wrap:anywhere}
 code.example-id{flex:1 1 100%;color:var(--muted)}
 .tag{display:inline-block;border-radius:3px;padding:0 4px;font-size:11px;font-weight:600;color:#fff;background:#59636e}

@@ -16,6 +16,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { writeReport } from '../../src/report/write.js';
 import type { ChartSpec } from '../../src/report/chart-spec.js';
 import { LONG_CLASS, makeReportFixture, type ReportFixtureOptions } from './fixture.js';
+import { fixtureExamples } from './gallery-fixture.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -59,7 +60,7 @@ async function load(classes: number, options: ReportFixtureOptions): Promise<Loa
   const dir = mkdtempSync(join(tmpdir(), `adaptlab-report-${classes}-`));
   dirs.push(dir);
   const fixture = makeReportFixture({ visionClasses: classes, ...options });
-  const path = writeReport(dir, { summary: fixture.summary, trials: fixture.trials, notes: fixture.notes });
+  const path = writeReport(dir, { summary: fixture.summary, trials: fixture.trials, notes: fixture.notes, examples: await fixtureExamples(fixture) });
   const page = await ctx.newPage();
   const result: Loaded = { page, url: pathToFileURL(path).href, charts: [], consoleErrors: [], pageErrors: [], requests: [] };
   page.on('console', (m) => {
@@ -168,11 +169,12 @@ function center(t: TextBox): [number, number] {
 }
 
 for (const { classes } of SIZES) {
-  test(`${classes} classes: no console or page error, nothing fetched but the file`, async () => {
+  test(`${classes} classes: no console or page error, nothing fetched but the file and its inline thumbnails`, async () => {
     const { consoleErrors, pageErrors, requests, url } = await loaded(classes);
     assert.deepEqual(consoleErrors, []);
     assert.deepEqual(pageErrors, []);
-    assert.deepEqual(requests, [url]);
+    assert.deepEqual(requests.filter((r) => r !== url && !r.startsWith('data:image/png;base64,')), []);
+    assert.ok(requests.includes(url));
   });
 
   test(`${classes} classes: heatmap texts neither overlap nor leave their chart, and numbers stay in their cells`, async () => {
@@ -278,6 +280,7 @@ for (const { classes } of SIZES) {
       ['curves', '#modality-vision .chart-grid.curves'],
       ['confusions', '#modality-vision .chart-grid.confusions'],
       ['diffs', '#modality-vision .chart-grid.diffs'],
+      ['gallery', '#modality-vision .gallery[data-strategy="frozen"]'],
     ];
     for (const [name, selector] of shots) {
       const el = page.locator(selector).first();
