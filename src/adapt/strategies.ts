@@ -236,6 +236,15 @@ export function defineStrategy(name: StrategyName, o: StrategyOptions = {}): Str
   }
 }
 
+/**
+ * Whether a BatchNorm policy (StrategyOptions.batchNorm, the lab's --bn-policy) changes this
+ * strategy: true where its definition takes one for its frozen parts (frozen, partial_unfreeze);
+ * the others fix theirs for a reason of their own or have no frozen parts.
+ */
+export function takesBatchNormPolicy(name: StrategyName): boolean {
+  return defineStrategy(name, { batchNorm: 'adapt' }).batchNorm === 'adapt';
+}
+
 export function parseStrategyNames(names: readonly string[]): StrategyName[] {
   const bad = names.filter((n) => !(STRATEGY_NAMES as readonly string[]).includes(n));
   if (bad.length) throw new ConfigError(`unknown strateg${bad.length > 1 ? 'ies' : 'y'} ${bad.join(', ')}; choose from ${STRATEGY_NAMES.join(', ')}`);

@@ -3,7 +3,7 @@
 // expected, what was found and what to do. Limits that depend on the data or the backbone (the
 // number of backbone groups partial_unfreeze can train, class sizes) are checked where those load.
 import { UsageError } from '../errors.js';
-import { STRATEGY_NAMES } from '../record/vocabulary.js';
+import { BATCH_NORM_POLICIES, STRATEGY_NAMES } from '../record/vocabulary.js';
 import type { LabOptions } from './options.js';
 
 const MODALITIES = ['vision', 'text'] as const;
@@ -146,6 +146,16 @@ export function checkLabOptions(o: LabOptions): void {
       'a factor in (0, 1]',
       o.layerDecay,
       'Each trainable backbone group one step further below the head learns at the rate of the group above times this factor (1 = no decay); use e.g. 0.8, or leave it unset.',
+    );
+  }
+
+  if (o.bnPolicy !== undefined && !(BATCH_NORM_POLICIES as readonly unknown[]).includes(o.bnPolicy)) {
+    fail(
+      'bnPolicy',
+      'bn-policy',
+      `one of ${BATCH_NORM_POLICIES.map((p) => `'${p}'`).join(', ')}`,
+      o.bnPolicy,
+      "'frozen' keeps BatchNorm in frozen backbone groups in inference mode (the default); 'adapt' and 'train' let it use batch statistics and re-estimate its running statistics on the target data.",
     );
   }
 

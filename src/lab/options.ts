@@ -1,7 +1,7 @@
 // What a lab run is asked to do, with the defaults of each modality. The same names appear as
 // CLI flags (`--strategies`, `--seeds`, `--epochs`, `--partial-k`, `--head-lr`, `--backbone-lr`,
-// `--probe-lr`, `--layer-decay`, `--margin`) and in reports.
-import type { Modality, StrategyName } from '../record/vocabulary.js';
+// `--probe-lr`, `--layer-decay`, `--bn-policy`, `--margin`) and in reports.
+import type { BatchNormPolicy, Modality, StrategyName } from '../record/vocabulary.js';
 import { DEFAULT_STRATEGIES } from '../record/vocabulary.js';
 
 export interface LabOptions {
@@ -48,6 +48,13 @@ export interface LabOptions {
    * backboneLr * layerDecay^(d-1). undefined = the same backbone rate for every group (1).
    */
   layerDecay?: number;
+  /**
+   * What BatchNorm does in the frozen backbone groups of the strategies that take a policy
+   * (frozen, partial_unfreeze; see takesBatchNormPolicy): 'frozen' (inference mode), 'adapt'
+   * (batch statistics, running statistics re-estimated on the target) or 'train'. Applied only to
+   * a backbone that has BatchNorm layers; undefined = each strategy's own default ('frozen').
+   */
+  bnPolicy?: BatchNormPolicy;
   /** Non-inferiority margin as a fraction of accuracy (0.01 = 1 point). */
   margin: number;
   /** Custom target data: an image folder (vision) or a CSV/JSONL table (text). */

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defineStrategy } from '../adapt/strategies.js';
+import { defineStrategy, takesBatchNormPolicy } from '../adapt/strategies.js';
 import { trainTrial, type TrialProgress } from '../adapt/trial.js';
 import type { StrategySpec } from '../adapt/strategies.js';
 import { FeatureCache } from '../adapt/feature-cache.js';
@@ -20,9 +20,12 @@ import { firstRound, nextRound, type NextRound, type Unit } from '../decide/race
 import { adaptationNote } from '../decide/note.js';
 import { flops } from '../decide/format.js';
 import { writeReport } from '../report/write.js';
+import { galleryExampleIds } from '../report/gallery.js';
+import type { ExampleDisplay } from '../data/example-display.js';
+import { BatchNorm2d } from '../nn/layers.js';
 import { UsageError } from '../errors.js';
 import { resolveBackbone, type LabBackbone } from './backbone.js';
-import { prepareTarget } from './targets.js';
+import { prepareTarget, type PreparedTarget } from './targets.js';
 import { modalityPlan, type LabOptions, type ModalityPlan } from './options.js';
 import { checkLabOptions } from './check-options.js';
 import { RunDir, fingerprint } from './run-dir.js';
@@ -47,6 +50,8 @@ export interface ModalityOutcome {
   recommendation: RecommendResult;
   note: string;
   stats: TrialsSummary;
+  /** How the examples the report's galleries show look (thumbnails or snippets), by example id. */
+  examples: ReadonlyMap<string, ExampleDisplay>;
 }
 
 export interface LabResult {
@@ -107,6 +112,7 @@ async function runClaimed(options: LabOptions, backbones: ReadonlyMap<Modality, 
     trials: Object.values(outcomes).flatMap((o) => o!.trials),
     notes: Object.fromEntries(Object.entries(outcomes).map(([m, o]) => [m, o!.note])),
     confusionDiffs: Object.fromEntries(Object.entries(outcomes).map(([m, o]) => [m, o!.stats.diffs])),
+    examples: Object.fromEntries(Object.entries(outcomes).map(([m, o]) => [m, o!.examples])),
   });
   return { summary, outcomes, files: { summary: summaryFile, report, notes, config: configFile } };
 }
@@ -164,8 +170,11 @@ async function runModality(
   const spent: Spent = { trainFlops: 0, trainSeconds: 0 };
   let decision: Decision | null = null;
   let savedModel: ModalitySummary['savedModel'] = { none: 'the lab did not finish' };
+  let examples: ReadonlyMap<string, ExampleDisplay> = new Map();
 
-  // The plan's rates; each strategy's definition says which it uses (the probe's for a linear probe).
+  const batchNorm = batchNormPolicy(modality, backbone, options, events);
+  // The plan's rates; each strategy's definition says which it uses (the probe's for a linear probe),
+  // and whether it takes the BatchNorm policy (it then enters that strategy's spec and fingerprint only).
   const strategyOf = (name: StrategyName): StrategySpec =>
     defineStrategy(name, {
       headLr: plan.headLr,
@@ -174,6 +183,7 @@ async function runModality(
       layerDecay: options.layerDecay ?? null,
       partialK: plan.partialK,
       weightDecay: plan.weightDecay,
+      ...(batchNorm === undefined ? {} : { batchNorm }),
     });
   const printOf = (name: StrategyName, seed: number, f: number): string =>
     fingerprint({ data: target.dataset.contentHash, split: target.split, folds: allocation.folds, fold: f, backbone: backbone.key, strategy: strategyOf(name), seed, plan });
@@ -246,7 +256,8 @@ async function runModality(
     if (!current(staged) && !current(published)) {
       events.message?.(`${modality}: retraining ${rec.strategy} seed ${seed} to hand its model over (the trial was reused from an earlier run)`);
       const again = await train(rec.strategy, seed, f);
-      if (JSON.stringify(again.predictions.validation) !== JSON.stringify(trialRecord.predictions.validation)) {
+      const predicted = (p: TrialRecord['predictions']['validation']): string => JSON.stringify([p.ids, p.labels, p.predictions]);
+      if (predicted(again.predictions.validation) !== predicted(trialRecord.predictions.validation)) {
         rmSync(staged, { recursive: true, force: true });
         return { none: `retraining ${rec.strategy} seed ${seed} did not reproduce its recorded predictions, so no model was handed over; run the lab again with a new --out` };
       }
@@ -297,6 +308,7 @@ async function runModality(
     }
     savedModel = await handOver(decision!.recommendation);
     clearStaging();
+    examples = await galleryDisplays(target, [...bySeed.values()], decision!.stats.diffs.map((d) => d.baseline), (text) => events.message?.(`${modality}: ${text}`));
   } finally {
     cache.dispose();
     target.dispose();
@@ -319,7 +331,45 @@ async function runModality(
   };
   const trials = [...bySeed.values()];
   const note = adaptationNote({ modality, summary, diffs: stats.diffs, plans: stats.plans, seeds: stats.seeds, recommendation });
-  return { summary, trials, foldTrials: foldRecords, recommendation, note, stats };
+  return { summary, trials, foldTrials: foldRecords, recommendation, note, stats, examples };
+}
+
+/**
+ * The BatchNorm policy this modality's strategies are given: `bnPolicy` when the backbone has
+ * BatchNorm layers; otherwise none, and the console says the flag has no effect (likewise when no
+ * strategy of the run takes a policy).
+ */
+function batchNormPolicy(modality: Modality, backbone: LabBackbone, options: LabOptions, events: LabEvents): LabOptions['bnPolicy'] {
+  const policy = options.bnPolicy;
+  if (policy === undefined) return undefined;
+  const probe = backbone.buildModel('random', 0, 2);
+  const hasBatchNorm = probe.namedModules().some(([, m]) => m instanceof BatchNorm2d);
+  probe.dispose();
+  if (!hasBatchNorm) {
+    events.message?.(`${modality}: --bn-policy ${policy} has no effect: ${backbone.arch} has no BatchNorm layers, so every strategy keeps its own policy (frozen parts run as at inference)`);
+    return undefined;
+  }
+  if (!options.strategies.some(takesBatchNormPolicy)) {
+    events.message?.(`${modality}: --bn-policy ${policy} has no effect: none of ${options.strategies.join(', ')} takes a BatchNorm policy (frozen and partial_unfreeze do, for their frozen backbone groups)`);
+  }
+  return policy;
+}
+
+/**
+ * Thumbnails or snippets of every example the report's galleries can show. A display that cannot
+ * be made (an image library that fails to load) leaves the report showing example ids, and says so.
+ */
+async function galleryDisplays(target: PreparedTarget, trials: readonly TrialRecord[], baselines: readonly string[], message: (text: string) => void): Promise<Map<string, ExampleDisplay>> {
+  const out = new Map<string, ExampleDisplay>();
+  try {
+    for (const id of galleryExampleIds(trials, [...new Set(baselines)])) {
+      const shown = await target.showExample(id);
+      if (shown) out.set(id, shown);
+    }
+  } catch (e) {
+    message(`the report shows example ids instead of thumbnails or snippets: ${(e as Error).message}`);
+  }
+  return out;
 }
 
 interface Decision {

@@ -36,3 +36,6 @@ export const DEFAULT_STRATEGIES: readonly StrategyName[] = ['scratch', 'frozen',
  */
 export type BatchNormPolicy = 'frozen' | 'adapt' | 'train';
 
+/** Every BatchNorm policy, the default of the strategies that take one first. */
+export const BATCH_NORM_POLICIES: readonly BatchNormPolicy[] = ['frozen', 'adapt', 'train'];
+

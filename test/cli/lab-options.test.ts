@@ -84,7 +84,7 @@ test('the new flags map to LabOptions', () => {
   assert.equal(o.validationFraction, 0.2);
   assert.equal(o.testFraction, 0.3);
   // Everything else keeps its default.
-  assert.deepEqual(o, { ...DEFAULT_LAB_OPTIONS, folds: 3, schedule: 'grid', budget: { seconds: 900 }, validationFraction: 0.2, testFraction: 0.3, epochs: undefined, partialK: undefined, headLr: undefined, backboneLr: undefined, probeLr: undefined, data: undefined, textColumn: 'text', labelColumn: 'label', backbone: undefined, arch: undefined, imageSize: undefined, labelBudget: undefined, batchSize: undefined, encoding: undefined, layerDecay: undefined });
+  assert.deepEqual(o, { ...DEFAULT_LAB_OPTIONS, folds: 3, schedule: 'grid', budget: { seconds: 900 }, validationFraction: 0.2, testFraction: 0.3, epochs: undefined, partialK: undefined, headLr: undefined, backboneLr: undefined, probeLr: undefined, data: undefined, textColumn: 'text', labelColumn: 'label', backbone: undefined, arch: undefined, imageSize: undefined, labelBudget: undefined, batchSize: undefined, encoding: undefined, layerDecay: undefined, bnPolicy: undefined });
 });
 
 test('without the new flags: folds auto, race, no budget, the modality fractions', () => {

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../../errors.js';
-import { DEFAULT_STRATEGIES, STRATEGY_NAMES, type Modality, type StrategyName } from '../../record/vocabulary.js';
+import { BATCH_NORM_POLICIES, DEFAULT_STRATEGIES, STRATEGY_NAMES, type Modality, type StrategyName } from '../../record/vocabulary.js';
 import { DEFAULT_LAB_OPTIONS, type LabOptions } from '../../lab/options.js';
 import { checkLabOptions, MAX_SEEDS } from '../../lab/check-options.js';
 import { cliVersion, type CommandSpec, type ParsedOptions } from '../options.js';
@@ -89,6 +89,7 @@ const LAB_FIELDS = {
   batchSize: 'number',
   encoding: 'string',
   layerDecay: 'number',
+  bnPolicy: 'string',
   partialK: 'number',
   headLr: 'number',
   backboneLr: 'number',
@@ -220,6 +221,7 @@ function labOptionsFromFlags(o: ParsedOptions): LabOptions {
     epochs: o.epochs as number | undefined,
     batchSize: o.batchSize as number | undefined,
     layerDecay: o.layerDecay as number | undefined,
+    bnPolicy: o.bnPolicy as LabOptions['bnPolicy'],
     encoding: o.encoding as LabOptions['encoding'],
     partialK: o.partialK as number | undefined,
     headLr: o.headLr as number | undefined,
@@ -273,6 +275,14 @@ export const labCommand: CommandSpec = {
     epochs: { type: 'integer', description: 'epochs per trial (default: 8; 2 with --quick)' },
     batchSize: { type: 'integer', description: 'examples per training step (default: 64 vision, 16 text)' },
     layerDecay: { type: 'number', description: 'layer-wise learning-rate decay for partial_unfreeze and full_finetune: each group below the head gets the backbone rate times this factor once more (e.g. 0.75)' },
+    bnPolicy: {
+      type: 'string',
+      description:
+        'BatchNorm in the frozen backbone groups of frozen and partial_unfreeze: frozen = inference mode, running statistics kept (the default); ' +
+        'adapt = batch statistics, running statistics re-estimated on your data; train = training mode (in frozen groups as adapt: scale and shift stay fixed). ' +
+        'adapt and train run the frozen groups at every step instead of caching their features. A backbone without BatchNorm (BERT) ignores it, and the lab says so',
+      choices: BATCH_NORM_POLICIES,
+    },
     encoding: { type: 'string', description: "text tables: 'utf8' refuses invalid UTF-8 (naming the row); 'utf8-replace' turns it into U+FFFD", choices: ['utf8', 'utf8-replace'] },
     partialK: { type: 'integer', description: 'backbone groups partial_unfreeze trains besides the head (default: 1 for vision, the last stage; 2 for text, the last encoder layer and the pooler)' },
     headLr: { type: 'number', description: 'learning rate of the new head in partial_unfreeze and full_finetune, and of every group in scratch (default: 1e-2 vision, 2e-3 text)' },

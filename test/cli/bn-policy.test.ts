@@ -1,0 +1,130 @@
+// `adaptlab lab --bn-policy`: the BatchNorm policy of the frozen backbone groups. Help says what
+// each value does and where it applies; a bad value exits 2 before anything loads (flag, library
+// option and config file alike); it reaches exactly the strategies that take a policy, is
+// recorded in their trials and in config.json, and a --config replay carries it. A backbone
+// without BatchNorm (BERT) runs as without the flag, and the lab says so.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCliCaptured } from '../helpers.js';
+import { BATCH_NORM_POLICIES, STRATEGY_NAMES } from '../../src/record/vocabulary.js';
+import type { Summary, TrialRecord } from '../../src/record/run-record.js';
+import { defineStrategy, takesBatchNormPolicy } from '../../src/adapt/strategies.js';
+import { checkLabOptions } from '../../src/lab/check-options.js';
+import { DEFAULT_LAB_OPTIONS, type LabOptions } from '../../src/lab/options.js';
+import { UsageError } from '../../src/errors.js';
+import { parseArgs } from '../../src/cli/parse.js';
+import { labCommand, labOptionsFrom } from '../../src/cli/commands/lab.js';
+import { runLab } from '../../src/lab/run-lab.js';
+import { makeBertBackbone, makeImageFolder, makeResnetBackbone, makeTextTable } from '../lab/make-lab-inputs.js';
+
+const work = mkdtempSync(join(tmpdir(), 'adaptlab-bn-policy-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+
+const missingData = join(work, 'no-such-data');
+
+function trials(out: string, modality: string): TrialRecord[] {
+  const dir = join(out, 'trials', modality);
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as TrialRecord);
+}
+
+test('lab --help says what each policy does, which strategies take it, and what a backbone without BatchNorm does', async () => {
+  const r = await runCliCaptured(['lab', '--help']);
+  assert.equal(r.code, 0);
+  const line = r.stdout.split('\n').find((l) => l.startsWith('  --bn-policy '));
+  assert.ok(line, 'the option is listed');
+  for (const p of BATCH_NORM_POLICIES) assert.match(line, new RegExp(`\\b${p} = `), `${p} is explained`);
+  assert.match(line, /\(frozen \| adapt \| train\)$/, 'the choices');
+  const takers = STRATEGY_NAMES.filter(takesBatchNormPolicy);
+  assert.deepEqual(takers, ['frozen', 'partial_unfreeze'], 'the strategies whose definition takes a policy');
+  assert.match(line, new RegExp(`groups of ${takers.join(' and ')}:`), 'help names exactly those strategies');
+  assert.match(line, /without BatchNorm \(BERT\) ignores it, and the lab says so/);
+});
+
+test('a bad --bn-policy exits 2 naming the flag, before any data is read or any folder made', async () => {
+  const out = join(work, 'never');
+  const r = await runCliCaptured(['lab', '--modality', 'vision', '--data', missingData, '--bn-policy', 'adpt', '--out', out]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--bn-policy must be one of frozen, adapt, train; got "adpt"; did you mean adapt\?/);
+  assert.doesNotMatch(r.stderr, /no-such-data/);
+  assert.equal(existsSync(out), false);
+
+  // The library option and a config file are checked the same way, naming the flag.
+  const bad = { ...DEFAULT_LAB_OPTIONS, bnPolicy: 'eval' } as unknown as LabOptions;
+  assert.throws(() => checkLabOptions(bad), (e: unknown) => e instanceof UsageError && /^bnPolicy \(--bn-policy\) must be one of 'frozen', 'adapt', 'train'; got "eval"\. 'frozen' keeps/.test(e.message));
+  const file = join(work, 'bad-policy.json');
+  writeFileSync(file, JSON.stringify({ modalities: ['vision'], bnPolicy: 'eval', out }));
+  const c = await runCliCaptured(['lab', '--config', file]);
+  assert.equal(c.code, 2, c.stderr);
+  assert.match(c.stderr, /bnPolicy \(--bn-policy\) must be one of/);
+  writeFileSync(file, JSON.stringify({ modalities: ['vision'], bnPolicy: 1, out }));
+  const n = await runCliCaptured(['lab', '--config', file]);
+  assert.equal(n.code, 2, n.stderr);
+  assert.match(n.stderr, /"bnPolicy" must be a string; got 1/);
+  assert.equal(existsSync(out), false);
+});
+
+test('a policy changes the spec (and so the trial fingerprint) of the strategies that take one, and no other', () => {
+  for (const name of STRATEGY_NAMES) {
+    const plain = defineStrategy(name, { headLr: 1e-2 });
+    for (const policy of BATCH_NORM_POLICIES) {
+      const given = defineStrategy(name, { headLr: 1e-2, batchNorm: policy });
+      if (takesBatchNormPolicy(name)) assert.deepEqual(given, { ...plain, batchNorm: policy }, `${name} under ${policy}`);
+      else assert.deepEqual(given, plain, `${name} ignores ${policy}`);
+    }
+  }
+});
+
+test('--bn-policy adapt on a ResNet: recorded in config.json and the trials that take it, replayed by --config', async () => {
+  const images = join(work, 'images');
+  const resnetFile = join(work, 'resnet20.safetensors');
+  await makeImageFolder(images);
+  makeResnetBackbone(resnetFile);
+  const first = join(work, 'first');
+  const again = join(work, 'again');
+  const ran = await runCliCaptured([
+    'lab', '--quick', '--modality', 'vision', '--strategies', 'scratch,frozen,partial_unfreeze', '--seeds', '0,1', '--folds', '1', '--save-models', 'none',
+    '--data', images, '--backbone', resnetFile, '--arch', 'resnet20', '--bn-policy', 'adapt', '--out', first,
+  ]);
+  assert.equal(ran.code, 0, ran.stderr);
+  assert.doesNotMatch(ran.stderr, /has no effect/);
+  const config = readFileSync(join(first, 'config.json'), 'utf8');
+  assert.equal((JSON.parse(config) as { bnPolicy: string }).bnPolicy, 'adapt');
+  const policies = Object.fromEntries(trials(first, 'vision').map((t) => [`${t.strategy}-${t.seed}`, t.config.batchNorm]));
+  assert.deepEqual(policies, { 'scratch-0': 'train', 'scratch-1': 'train', 'frozen-0': 'adapt', 'frozen-1': 'adapt', 'partial_unfreeze-0': 'adapt', 'partial_unfreeze-1': 'adapt' });
+  for (const t of trials(first, 'vision')) assert.ok(t.audit.passed, `${t.strategy} seed ${t.seed}: the freeze audit passes (frozen weights unchanged)`);
+
+  const replay = await runCliCaptured(['lab', '--config', join(first, 'config.json'), '--out', again]);
+  assert.equal(replay.code, 0, replay.stderr);
+  assert.equal(readFileSync(join(again, 'config.json'), 'utf8'), config.replace(JSON.stringify(first), JSON.stringify(again)));
+  const accuracies = (dir: string) => {
+    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Summary;
+    return Object.entries(summary.modalities.vision!.strategies).map(([name, s]) => [name, s!.metrics.validation.accuracy.values, s!.metrics.test.accuracy.values]);
+  };
+  assert.deepEqual(accuracies(again), accuracies(first));
+  assert.deepEqual(Object.fromEntries(trials(again, 'vision').map((t) => [`${t.strategy}-${t.seed}`, t.config.batchNorm])), policies);
+});
+
+test('--bn-policy on a backbone without BatchNorm has no effect, and the lab says so', async () => {
+  const table = join(work, 'texts.csv');
+  const bert = join(work, 'bert');
+  makeTextTable(table);
+  await makeBertBackbone(bert);
+  const out = join(work, 'text-run');
+  // The command line's options, run through the library to hear the lab's console messages.
+  const { options } = parseArgs(labCommand, [
+    '--quick', '--modality', 'text', '--strategies', 'frozen,partial_unfreeze', '--seeds', '0,1', '--folds', '1', '--save-models', 'none',
+    '--data', table, '--backbone', bert, '--bn-policy', 'train', '--out', out,
+  ]);
+  const messages: string[] = [];
+  await runLab(labOptionsFrom(options), { message: (text) => messages.push(text) });
+  assert.ok(
+    messages.some((m) => /^text: --bn-policy train has no effect: \S+ has no BatchNorm layers, so every strategy keeps its own policy/.test(m)),
+    messages.join('\n'),
+  );
+  for (const t of trials(out, 'text')) assert.equal(t.config.batchNorm, 'frozen', `${t.strategy} seed ${t.seed} kept its own policy`);
+});
