@@ -56,6 +56,8 @@ export { planAdaptation, type AdaptationPlan } from './adapt/plan.js';
 export { takeChecksums, auditFreeze } from './adapt/audit.js';
 export { runTrial, trainTrial, type TrialSetup, type TrialData, type TrainedTrial, type TrialProgress } from './adapt/trial.js';
 export { FeatureCache } from './adapt/feature-cache.js';
+// What each strategy answers for the decision and the reports (baselines, next experiments).
+export { answersOf, isScratchBaseline, confusionBaselines, type StrategyAnswers, type ExperimentHint } from './adapt/strategy-answers.js';
 
 // Evaluation and statistics over plain predictions.
 export { splitMetrics, confusionMatrix } from './evaluate/metrics.js';

@@ -1,18 +1,17 @@
 // What to run next, cheapest useful experiment first. A recommendation is a point on a cost curve:
 // the next experiment probes whether something smaller still works (or, when the evidence was
-// insufficient, what would make it sufficient). Suggestions use the run's own numbers.
+// insufficient, what would make it sufficient). Suggestions use the run's own numbers; what to try
+// once a strategy is chosen is that strategy's own answer (adapt/strategy-answers.ts).
 import type { StrategyName } from '../record/vocabulary.js';
+import { answersOf, lowerRate, type ExperimentHint } from '../adapt/strategy-answers.js';
 import { seedsNeeded } from './settling.js';
 import { points } from './format.js';
 import type { StrategyAssessment, StrategyEvidence } from './assessment.js';
 
-export interface NextExperiment {
+/** A suggestion (the strategy it runs, null for a data or protocol change; what; why) with its place in the order. */
+export interface NextExperiment extends ExperimentHint {
   /** 1 = run this first. */
   rank: number;
-  /** The strategy the experiment runs (null: a data or protocol change). */
-  strategy: StrategyName | null;
-  label: string;
-  why: string;
 }
 
 export interface NextContext {
@@ -26,20 +25,14 @@ export interface NextContext {
   seeds: number;
 }
 
-type Draft = Omit<NextExperiment, 'rank'>;
-
-/** lr / 3 to two significant digits: a step down that is clearly smaller, not a new search. */
-function lower(lr: number): string {
-  return String(Number((lr / 3).toPrecision(2)));
-}
 
 function sdOf(values: readonly number[]): number {
   const m = values.reduce((a, b) => a + b, 0) / values.length;
   return Math.sqrt(values.reduce((s, v) => s + (v - m) ** 2, 0) / Math.max(1, values.length - 1));
 }
 
-function moreEvidence(ctx: NextContext, about: readonly StrategyAssessment[]): Draft[] {
-  const out: Draft[] = [];
+function moreEvidence(ctx: NextContext, about: readonly StrategyAssessment[]): ExperimentHint[] {
+  const out: ExperimentHint[] = [];
   let exHalf = 0;
   let seedHalf = 0;
   let worstSeedSd = 0;
@@ -78,7 +71,7 @@ function maxSelectedEpoch(e: StrategyEvidence | undefined): number | null {
 }
 
 export function suggestNextExperiments(ctx: NextContext): NextExperiment[] {
-  const drafts: Draft[] = [];
+  const drafts: ExperimentHint[] = [];
   const ev = new Map(ctx.evidence.map((e) => [e.strategy, e]));
   const assess = new Map(ctx.assessments.map((a) => [a.strategy, a]));
 
@@ -107,7 +100,7 @@ export function suggestNextExperiments(ctx: NextContext): NextExperiment[] {
     }
     if (sanity.didNotLearn && !sanity.undertrained) {
       const lr = e.config?.headLr;
-      const slower = lr ? `a lower learning rate (${lower(lr)} instead of ${lr})` : 'a lower learning rate';
+      const slower = lr ? `a lower learning rate (${lowerRate(lr)} instead of ${lr})` : 'a lower learning rate';
       drafts.push({
         strategy: a.strategy,
         label: epochs ? `${a.strategy} with ${2 * epochs} epochs instead of ${epochs}, or with ${slower}` : `${a.strategy} with ${slower}`,
@@ -147,53 +140,20 @@ export function suggestNextExperiments(ctx: NextContext): NextExperiment[] {
     const e = ev.get(chosen);
     const cfg = e?.config;
     const sel = maxSelectedEpoch(e);
-    const fewerEpochs = (): Draft | null =>
+    const fewerEpochs: ExperimentHint | null =
       cfg && sel !== null && sel < cfg.epochs
         ? { strategy: chosen, label: `${chosen} with ${sel} epoch(s) instead of ${cfg.epochs}`, why: `Validation selected epoch ${sel} at the latest; the remaining epochs cost compute without improving the selected model.` }
         : null;
-    if (chosen === 'scratch') {
-      drafts.push({
-        strategy: 'scratch',
-        label: 'Transfer is not justified: try a smaller scratch model or a shorter schedule',
-        why: 'Training from scratch matched the pretrained strategies within the margin, so the next saving is in the scratch model itself.',
-      });
-      const f = fewerEpochs();
-      if (f) drafts.push(f);
-    } else if (chosen === 'frozen') {
-      const f = fewerEpochs();
-      if (f) drafts.push(f);
-      drafts.push({
-        strategy: 'frozen',
-        label: 'frozen with a smaller label budget (--label-budget)',
-        why: 'The linear probe is already acceptable and the head is a single linear layer: what is left to save is labelled data.',
-      });
-    } else if (chosen === 'partial_unfreeze') {
-      const k = cfg?.partialK ?? null;
-      if (k !== null && k > 1) {
-        drafts.push({ strategy: 'partial_unfreeze', label: `partial_unfreeze with ${k - 1} unfrozen group(s) instead of ${k}`, why: 'Fewer unfrozen groups train and store less; it may stay within the margin.' });
-      } else {
-        drafts.push({ strategy: 'partial_unfreeze', label: 'partial_unfreeze with fewer unfrozen groups', why: 'Unfreezing less trains and stores less; it may stay within the margin.' });
-      }
-      const lr = cfg?.backboneLr ?? null;
-      drafts.push({
-        strategy: 'partial_unfreeze',
-        label: lr !== null ? `partial_unfreeze with a lower backbone learning rate (${lower(lr)} instead of ${lr})` : 'partial_unfreeze with a lower backbone learning rate',
-        why: 'A gentler update of the unfrozen groups keeps more of the pretrained features and can close the gap to frozen.',
-      });
-    } else if (chosen === 'full_finetune') {
-      const partial = assess.get('partial_unfreeze');
-      const k = ev.get('partial_unfreeze')?.config?.partialK ?? null;
-      drafts.push({
-        strategy: 'partial_unfreeze',
-        label: k !== null ? `partial_unfreeze with more unfrozen groups (${k + 1} instead of ${k})` : 'partial_unfreeze with more unfrozen groups',
-        why: partial ? `partial_unfreeze was ${partial.verdict} against the best; unfreezing a little more may reach the margin at lower cost.` : 'No partial depth was run; it is the natural step below full fine-tuning.',
-      });
-      drafts.push(
-        cfg && cfg.layerDecay === null
-          ? { strategy: 'full_finetune', label: 'full_finetune with layer-wise learning-rate decay (--layer-decay 0.75)', why: 'Lower rates for early layers keep general features and often make a shallower update enough.' }
-          : { strategy: 'full_finetune', label: 'LP-FT: the head first on frozen features, then everything (--strategies lp_ft)', why: 'A trained head before unfreezing distorts the pretrained features less.' },
-      );
-    }
+    drafts.push(
+      ...answersOf(chosen).whenChosen({
+        config: cfg,
+        fewerEpochs,
+        other: (name) => {
+          const a = assess.get(name);
+          return a ? { verdict: a.verdict, config: ev.get(name)?.config } : undefined;
+        },
+      }),
+    );
   }
   return drafts.map((d, i) => ({ rank: i + 1, ...d }));
 }

@@ -12,6 +12,7 @@ import { bytes, className, count, examples, flops, markdownText, pct, pctInterva
 import type { NextExperiment } from './next-experiments.js';
 import { allocationSection, roundsSection, sanitySection, savedModelSection } from './note-evidence.js';
 import type { RecommendResult } from './recommend.js';
+import { answersOf, isScratchBaseline, type StrategyAnswers } from '../adapt/strategy-answers.js';
 
 export interface NoteInput {
   modality: Modality;
@@ -73,11 +74,12 @@ function pairLine(c: PairChange, names: readonly string[]): string[] {
 
 function scratchSection(input: NoteInput): string[] {
   const out = ['## Scratch baseline', ''];
-  const scratch = input.summary.strategies.scratch;
-  if (!scratch) {
+  const baseline = present(input.summary).find(([s]) => isScratchBaseline(s));
+  if (!baseline) {
     out.push('No scratch baseline was run, so the gain from pretrained weights is not measured. Run `scratch` with the same splits and seeds to measure it.');
     return out;
   }
+  const [name, scratch] = baseline;
   const v = scratch.metrics.validation;
   const t = scratch.metrics.test;
   out.push(
@@ -85,7 +87,7 @@ function scratchSection(input: NoteInput): string[] {
       `Validation accuracy ${stat(v.accuracy)}, macro-F1 ${pct(v.macroF1.mean)}; test accuracy ${stat(t.accuracy)}, macro-F1 ${pct(t.macroF1.mean)}.`,
     '',
   );
-  const vs = input.diffs.filter((d) => d.baseline === 'scratch' && d.split === 'validation');
+  const vs = input.diffs.filter((d) => d.baseline === name && d.split === 'validation');
   if (vs.length > 0) {
     out.push('Gain over scratch on validation (paired over the same examples; p from the exact sign test on seed-averaged correctness):', '');
     for (const d of vs) {
@@ -108,15 +110,19 @@ function parametersSection(input: NoteInput): string[] {
   return ['## Trainable parameters per depth', '', ...table(['Strategy', 'Trainable', 'Total', 'Trainable %', 'Training FLOPs', 'Stored per task', 'Freeze audit'], rows)];
 }
 
+/** The plan table's "Unfrozen groups" when the record holds no count (StrategyAnswers.groupsTrained). */
+const GROUP_WORDS: Record<NonNullable<StrategyAnswers['groupsTrained']> | 'some', string> = { none: '0', all: 'all', 'last-k': '—', some: '—' };
+
 function planSection(input: NoteInput): string[] {
   const rows = STRATEGY_NAMES.filter((s) => input.plans[s]).map((s) => {
     const p = input.plans[s]!;
+    const groups = answersOf(s).groupsTrained;
     return [
       s,
       String(p.headLr),
-      lr(p.backboneLr, s === 'frozen' ? '— (frozen)' : '—'),
+      lr(p.backboneLr, groups === 'none' ? '— (frozen)' : '—'),
       p.layerDecay === null ? '—' : String(p.layerDecay),
-      p.partialK === null ? (s === 'frozen' ? '0' : s === 'scratch' || s === 'full_finetune' ? 'all' : '—') : String(p.partialK),
+      p.partialK === null ? GROUP_WORDS[groups ?? 'some'] : String(p.partialK),
       p.batchNorm ?? '—',
       String(p.epochs),
       String(p.batchSize),

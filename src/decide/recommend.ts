@@ -37,6 +37,7 @@ import { bytes, className, examples, flops, pct, pctInterval, points, pointsInte
 import { suggestNextExperiments, type NextExperiment } from './next-experiments.js';
 import { evidenceToSettle, settlingMargin } from './settling.js';
 import type { StrategyAssessment, StrategyEvidence, Verdict } from './assessment.js';
+import { isScratchBaseline } from '../adapt/strategy-answers.js';
 
 export type { StrategyAssessment, StrategyEvidence, Verdict } from './assessment.js';
 
@@ -346,14 +347,14 @@ function transferReasons(
   flags: string[],
   evidenceOf: Map<StrategyName, StrategyEvidence>,
 ): void {
-  const scratch = assessments.find((a) => a.strategy === 'scratch');
+  const scratch = assessments.find((a) => isScratchBaseline(a.strategy));
   if (!scratch) {
     reasons.push('No scratch baseline was run: the gain from transfer is not measured.');
     flags.push('no-scratch-baseline: the benefit of pretrained weights is not measured against training from scratch.');
     return;
   }
   if (!scratch.eligible) {
-    const why = !scratch.auditPassed ? 'its audit failed' : (evidenceOf.get('scratch')?.sanity?.problems.find((p) => !p.startsWith('undertrained') && !p.startsWith('unstable')) ?? 'it failed the sanity gates');
+    const why = !scratch.auditPassed ? 'its audit failed' : (evidenceOf.get(scratch.strategy)?.sanity?.problems.find((p) => !p.startsWith('undertrained') && !p.startsWith('unstable')) ?? 'it failed the sanity gates');
     reasons.push(`The scratch baseline is excluded (${why}): the gain from transfer is not measured, and no strategy is said to pay off against it.`);
     return;
   }

@@ -29,8 +29,11 @@ export interface TrialsSummary {
 export interface SummarizeOptions {
   /** Significance level of the confusion-pair tests (after Holm), default 0.05. */
   alpha?: number;
-  /** Baselines every other strategy is compared with (default scratch and frozen, when run). */
-  baselines?: StrategyName[];
+  /**
+   * Baselines every other strategy's confusion pattern is compared with, in order (those that ran);
+   * each strategy says whether it is one (adapt/strategy-answers.ts: confusionBaselines()).
+   */
+  baselines: readonly StrategyName[];
 }
 
 /** The records grouped by strategy (in STRATEGY_NAMES order), each sorted by seed; one record per (strategy, seed). */
@@ -116,7 +119,7 @@ export function summarizeStrategy(records: readonly TrialRecord[], classCount = 
 }
 
 /** Every strategy's summary, plans and paired confusion diffs for one modality. */
-export function summarizeTrials(records: readonly TrialRecord[], options: SummarizeOptions = {}): TrialsSummary {
+export function summarizeTrials(records: readonly TrialRecord[], options: SummarizeOptions): TrialsSummary {
   const { modality, seeds, byStrategy } = groupTrials(records);
   const k = classCountOf(records);
   const first = [...byStrategy.values()][0][0];
@@ -127,10 +130,9 @@ export function summarizeTrials(records: readonly TrialRecord[], options: Summar
     strategies[name] = summarizeStrategy(list, k);
     plans[name] = { ...list[0].config };
   }
-  const baselines = options.baselines ?? (['scratch', 'frozen'] as StrategyName[]);
   const diffs: StrategyConfusionDiff[] = [];
-  const done = new Set<string>(); // unordered pairs: frozen vs scratch makes scratch vs frozen redundant
-  for (const baseline of baselines) {
+  const done = new Set<string>(); // unordered pairs: B vs A makes A vs B redundant
+  for (const baseline of options.baselines) {
     const base = byStrategy.get(baseline);
     if (!base) continue;
     for (const [strategy, list] of byStrategy) {

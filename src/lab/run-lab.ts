@@ -10,6 +10,7 @@ import { defineStrategy, takesBatchNormPolicy } from '../adapt/strategies.js';
 import { trainTrial, type TrialProgress } from '../adapt/trial.js';
 import type { StrategySpec } from '../adapt/strategies.js';
 import { FeatureCache } from '../adapt/feature-cache.js';
+import { confusionBaselines } from '../adapt/strategy-answers.js';
 import type { TrialRecord, Summary, ModalitySummary, RaceRound } from '../record/run-record.js';
 import type { Modality, StrategyName } from '../record/vocabulary.js';
 import { summarizeTrials, type TrialsSummary } from '../evaluate/summarize.js';
@@ -379,7 +380,7 @@ interface Decision {
 
 /** Statistics and the recommendation on every seed's record so far. */
 function decide(trials: readonly TrialRecord[], margin: number, classNames: string[]): Decision {
-  const stats = summarizeTrials(trials);
+  const stats = summarizeTrials(trials, { baselines: confusionBaselines() });
   const recommendation = recommend({ ...evidenceFromTrials(trials, { margin, classNames, confusionDiffs: stats.diffs }), margin });
   return { stats, recommendation };
 }

@@ -4,6 +4,7 @@
 import { STRATEGY_NAMES, type Modality, type StrategyName } from '../record/vocabulary.js';
 import type { ModalitySummary, StrategySummary, TrialRecord } from '../record/run-record.js';
 import { ArgumentError } from '../errors.js';
+import { confusionBaselines } from '../adapt/strategy-answers.js';
 import { checkConfusion, diffConfusion, meanConfusion } from './confusion.js';
 import type { CellTest, ChartSpec, ConfusionChartSpec, ConfusionDiffChartSpec, CurvesChartSpec, ScoreCostChartSpec } from './chart-spec.js';
 import { accuracyInterval } from './format.js';
@@ -26,9 +27,6 @@ export const FALLBACK_COLOR = '#444444';
 export function strategyColor(strategy: string): string {
   return Object.hasOwn(STRATEGY_COLORS, strategy) ? STRATEGY_COLORS[strategy] : FALLBACK_COLOR;
 }
-
-/** Confusion diffs are taken against these, in this order. */
-const DIFF_BASELINES: readonly StrategyName[] = ['scratch', 'frozen'];
 
 export interface StrategyRow {
   strategy: StrategyName;
@@ -243,12 +241,13 @@ export function buildModalityView(
       addDiff(String(d.baseline), diffSpec(nextId(), title, String(d.strategy), String(d.baseline), classNames, d.diff, counts, tests));
     }
   } else {
-    for (const baseline of DIFF_BASELINES) {
+    // Against the baselines the strategies declare, in their order; a pair already shown the other way round is not mirrored.
+    const baselines = confusionBaselines();
+    for (const [i, baseline] of baselines.entries()) {
       const base = meanBy.get(baseline);
       if (!base) continue;
       for (const s of strategies) {
-        // scratch − frozen would only mirror frozen − scratch.
-        if (s === baseline || (baseline === 'frozen' && s === 'scratch')) continue;
+        if (s === baseline || baselines.slice(0, i).includes(s)) continue;
         const m = meanBy.get(s);
         if (!m) continue;
         addDiff(baseline, diffSpec(nextId(), `${s} − ${baseline}`, s, baseline, classNames, diffConfusion(m, base), { baseline: base, strategy: m }, null));

@@ -7,6 +7,7 @@ import { adaptationNote, tableCell } from '../../src/decide/note.js';
 import { markdownText } from '../../src/decide/format.js';
 import { recommend } from '../../src/decide/recommend.js';
 import { summarizeTrials } from '../../src/evaluate/summarize.js';
+import { confusionBaselines } from '../../src/adapt/strategy-answers.js';
 import { makeRecord, preds, withErrors } from '../evaluate/trial-fixtures.js';
 
 const classNames = ['cat|dog', 'bird\nsong', 'fish'];
@@ -35,7 +36,7 @@ function build() {
   const records = (['scratch', 'frozen', 'partial_unfreeze', 'full_finetune'] as StrategyName[]).flatMap((s) =>
     seeds.map((seed) => makeRecord({ strategy: s, seed, k: 3, validation: preds(labels, withErrors(labels, errorsOf(s, seed))), selectedEpoch: 4 })),
   );
-  const trials = summarizeTrials(records);
+  const trials = summarizeTrials(records, { baselines: confusionBaselines() });
   const rec = recommend({ ...evidenceFromTrials(records, { classNames, confusionDiffs: trials.diffs }), bootstrap: { resamples: 300, seed: 0 } });
   const summary: ModalitySummary = {
     dataset: { name: 'pets | toy', classNames, contentHash: 'abcdef0123456789', splitSeed: 7, sizes: { train: 600, validation: 150, test: 150 } },

@@ -6,6 +6,9 @@ import { summarizeTrials } from '../../src/evaluate/summarize.js';
 import { assertClose } from '../helpers.js';
 import { makeRecord, preds, withErrors } from './trial-fixtures.js';
 
+/** The confusion baselines the lab's strategies declare (adapt/strategy-answers.ts), in their order. */
+const baselines: StrategyName[] = ['scratch', 'frozen'];
+
 const labels = [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2];
 const seeds = [1, 2, 3];
 // Wrong examples per (strategy, seed): scratch is worst, full_finetune best.
@@ -23,7 +26,7 @@ function records(strategies: StrategyName[] = ['scratch', 'frozen', 'partial_unf
 }
 
 test('per-strategy summaries: seed statistics, averaged cost, aggregated audit', () => {
-  const s = summarizeTrials(records());
+  const s = summarizeTrials(records(), { baselines });
   assert.deepEqual(s.seeds, seeds);
   assert.equal(s.classCount, 3);
   assert.deepEqual(s.sizes, { validation: 12, test: 12 });
@@ -43,7 +46,7 @@ test('per-strategy summaries: seed statistics, averaged cost, aggregated audit',
 });
 
 test('confusion diffs of every strategy vs scratch and vs frozen, on validation and test', () => {
-  const s = summarizeTrials(records());
+  const s = summarizeTrials(records(), { baselines });
   // vs scratch: 3 strategies × 2 splits; vs frozen: partial and full × 2 (frozen vs scratch is already there)
   assert.equal(s.diffs.length, 10);
   assert.ok(!s.diffs.some((x) => x.baseline === 'frozen' && x.strategy === 'scratch'));
@@ -56,16 +59,16 @@ test('confusion diffs of every strategy vs scratch and vs frozen, on validation 
   assertClose([d.accuracy.difference], [35 / 36 - 25 / 36], 1e-12, 1e-12, 'accuracy difference');
   assert.ok(s.diffs.some((x) => x.baseline === 'frozen' && x.strategy === 'full_finetune' && x.split === 'test'));
   // without scratch, only the frozen comparisons remain
-  assert.equal(summarizeTrials(records(['frozen', 'full_finetune'])).diffs.length, 2);
+  assert.equal(summarizeTrials(records(['frozen', 'full_finetune']), { baselines }).diffs.length, 2);
 });
 
 test('unpairable records are refused with the reason', () => {
   const rs = records(['scratch', 'frozen']);
-  assert.throws(() => summarizeTrials([]), ArgumentError);
-  assert.throws(() => summarizeTrials([...rs, rs[0]]), (e: unknown) => e instanceof DataError && /two records for scratch seed 1/.test(e.message));
+  assert.throws(() => summarizeTrials([], { baselines }), ArgumentError);
+  assert.throws(() => summarizeTrials([...rs, rs[0]], { baselines }), (e: unknown) => e instanceof DataError && /two records for scratch seed 1/.test(e.message));
   // a race leaves strategies with different seeds: diffs pair on the seeds both ran
-  const raced = summarizeTrials(rs.filter((r) => !(r.strategy === 'frozen' && r.seed === 3)));
+  const raced = summarizeTrials(rs.filter((r) => !(r.strategy === 'frozen' && r.seed === 3)), { baselines });
   assert.ok(raced.diffs.length > 0 && raced.diffs.every((d) => !d.seeds.includes(3)), JSON.stringify(raced.diffs.map((d) => d.seeds)));
   const text = { ...rs[1], modality: 'text' as const };
-  assert.throws(() => summarizeTrials([rs[0], text]), (e: unknown) => e instanceof ArgumentError && /one modality/.test(e.message));
+  assert.throws(() => summarizeTrials([rs[0], text], { baselines }), (e: unknown) => e instanceof ArgumentError && /one modality/.test(e.message));
 });

@@ -7,6 +7,7 @@ import type { ClassMetrics, SplitMetrics } from '../../src/record/evaluation.js'
 import type { Modality, StrategyName } from '../../src/record/vocabulary.js';
 import { strategySanity } from '../../src/evaluate/sanity.js';
 import { summarizeTrials } from '../../src/evaluate/summarize.js';
+import { confusionBaselines } from '../../src/adapt/strategy-answers.js';
 
 export const XSS_CLASS = '<img src=x onerror=alert(1)>';
 export const SCRIPT_CLASS = 'bird</script><script>alert(2)</script>';
@@ -372,7 +373,7 @@ function modalitySummary(spec: ModalitySpec, trials: TrialRecord[], options: Sum
         }
       : { none: 'no depth was recommended, so no model was handed over' },
     strategies,
-    ...(options.labDiffs ? { confusionDiffs: summarizeTrials(trials).diffs } : {}),
+    ...(options.labDiffs ? { confusionDiffs: summarizeTrials(trials, { baselines: confusionBaselines() }).diffs } : {}),
     recommendation,
   };
 }

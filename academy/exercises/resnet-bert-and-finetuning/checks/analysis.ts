@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { summarizeTrials, type TrialsSummary } from '../../../../src/evaluate/summarize.js';
+import { confusionBaselines } from '../../../../src/adapt/strategy-answers.js';
 import { evidenceFromTrials } from '../../../../src/decide/evidence.js';
 import { recommend, type RecommendResult } from '../../../../src/decide/recommend.js';
 import type { StrategyName } from '../../../../src/record/vocabulary.js';
@@ -18,7 +19,7 @@ export interface Analysis {
 }
 
 export function analyse(run: RunFixture): Analysis {
-  const stats = summarizeTrials(run.records);
+  const stats = summarizeTrials(run.records, { baselines: confusionBaselines() });
   const rec = recommend({ ...evidenceFromTrials(run.records, { margin: run.margin, classNames: run.classNames, confusionDiffs: stats.diffs }), margin: run.margin });
   return {
     stats,

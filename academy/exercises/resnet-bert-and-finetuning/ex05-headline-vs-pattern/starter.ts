@@ -8,11 +8,11 @@
 //
 // Check:  npm run build:ts && npm run exercise -- 5
 // Read:   academy/topics/transfer-and-fine-tuning.md ("Headline score vs error pattern")
-import { summarizeTrials } from '../../../../src/index.js';
+import { confusionBaselines, summarizeTrials } from '../../../../src/index.js';
 import type { HiddenPatternCase, RunFixture } from '../contracts.js';
 
 export function findHiddenPattern(run: RunFixture): HiddenPatternCase {
-  const { diffs } = summarizeTrials(run.records);
+  const { diffs } = summarizeTrials(run.records, { baselines: confusionBaselines() });
 
   // TODO(a) This picks the comparison whose accuracy moved most: the headline moved there. You
   //   want the opposite: accuracy within noise (d.accuracy.pValue >= d.alpha) and a pair whose

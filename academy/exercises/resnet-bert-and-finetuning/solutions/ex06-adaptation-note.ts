@@ -3,7 +3,7 @@
 // the rule's, not the author's preference. It says whether the evidence settles the decision or
 // leaves it provisional (and then why, and what would settle it), reports the sanity gates, and
 // never uses a strategy the gates excluded as evidence, least of all as the baseline transfer beat.
-import { evidenceFromTrials, recommend, summarizeTrials, STRATEGY_NAMES, type StrategyName } from '../../../../src/index.js';
+import { confusionBaselines, evidenceFromTrials, recommend, summarizeTrials, STRATEGY_NAMES, type StrategyName } from '../../../../src/index.js';
 import { hiddenPatternChanges } from '../../../../src/evaluate/confusion-diff.js';
 import { isOpen } from '../../../../src/decide/recommend.js';
 import { bytes, count, flops, pct, pctInterval, points, pointsInterval, pValue, signedPoints } from '../../../../src/decide/format.js';
@@ -24,7 +24,7 @@ function were(list: readonly string[]): string {
 }
 
 export function writeNote(run: RunFixture): string {
-  const stats = summarizeTrials(run.records);
+  const stats = summarizeTrials(run.records, { baselines: confusionBaselines() });
   const rec = recommend({ ...evidenceFromTrials(run.records, { margin: run.margin, classNames: run.classNames, confusionDiffs: stats.diffs }), margin: run.margin });
   const chosen = rec.strategy;
   const best = rec.best;
