@@ -24,6 +24,8 @@ const work = mkdtempSync(join(tmpdir(), 'adaptlab-bn-policy-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 
 const missingData = join(work, 'no-such-data');
+/** The ResNet run's console output and folder, read again by a later test. */
+let firstRun: { stdout: string; out: string } | undefined;
 
 function trials(out: string, modality: string): TrialRecord[] {
   const dir = join(out, 'trials', modality);
@@ -91,6 +93,7 @@ test('--bn-policy adapt on a ResNet: recorded in config.json and the trials that
     '--data', images, '--backbone', resnetFile, '--arch', 'resnet20', '--bn-policy', 'adapt', '--out', first,
   ]);
   assert.equal(ran.code, 0, ran.stderr);
+  firstRun = { stdout: ran.stdout, out: first };
   assert.doesNotMatch(ran.stderr, /has no effect/);
   const config = readFileSync(join(first, 'config.json'), 'utf8');
   assert.equal((JSON.parse(config) as { bnPolicy: string }).bnPolicy, 'adapt');
@@ -107,6 +110,38 @@ test('--bn-policy adapt on a ResNet: recorded in config.json and the trials that
   };
   assert.deepEqual(accuracies(again), accuracies(first));
   assert.deepEqual(Object.fromEntries(trials(again, 'vision').map((t) => [`${t.strategy}-${t.seed}`, t.config.batchNorm])), policies);
+});
+
+test('the console states the decision in a few lines; the rule and every comparison stay in the note', () => {
+  assert.ok(firstRun, 'the ResNet run above finished');
+  const lines = firstRun.stdout.trim().split('\n');
+  const head = lines.findIndex((l) => /^vision: (recommended depth: \S+ \(evidence: |no recommendation)/.test(l));
+  assert.ok(head >= 0, firstRun.stdout);
+  const block = lines.slice(head + 1, lines.findIndex((l) => l.startsWith('report:')));
+  assert.ok(block.filter((l) => l.trim() !== '').length <= 8, `a few lines, not the whole rule:\n${block.join('\n')}`);
+  for (const l of block.filter((x) => x.trim() !== '')) assert.match(l, /^ {2}[-!] |^ {2}model: /);
+  assert.doesNotMatch(firstRun.stdout, /Rule:/);
+  assert.match(readFileSync(join(firstRun.out, 'notes', 'vision.md'), 'utf8'), /Rule: /);
+  assert.deepEqual(lines.slice(-3).map((l) => l.split(':')[0]), ['report', 'summary', 'notes']);
+});
+
+test("the lab's records hold each prediction's confidence, and its report shows the misclassified examples as thumbnails", () => {
+  assert.ok(firstRun, 'the ResNet run above finished');
+  for (const t of trials(firstRun.out, 'vision')) {
+    for (const p of [t.predictions.validation, t.predictions.test]) {
+      assert.equal(p.confidence?.length, p.ids.length, `${t.strategy} seed ${t.seed}: a confidence per prediction`);
+      // The predicted class's softmax probability: at least 1/classes, at most 1.
+      assert.ok(p.confidence!.every((c) => c >= 1 / 3 - 1e-4 && c <= 1), `${t.strategy} seed ${t.seed}: ${p.confidence}`);
+    }
+  }
+  const report = readFileSync(join(firstRun.out, 'report.html'), 'utf8');
+  const galleries = report.match(/<div class="gallery" data-strategy="[a-z_]+">[\s\S]*?<\/div>/g) ?? [];
+  assert.equal(galleries.length, 3, 'one per strategy');
+  const wrong = galleries.map((g) => Number(/(\d+) of \d+ test examples wrong/.exec(g)?.[1]));
+  const thumbs = galleries.map((g) => (g.match(/<img class="thumb" src="data:image\/png;base64,[A-Za-z0-9+/=]+" width="\d+" height="\d+" alt="[^"]+">/g) ?? []).length);
+  const tiles = galleries.map((g) => (g.match(/<li class="tile/g) ?? []).length);
+  assert.ok(wrong.some((n) => n > 0), 'the tiny run gets some test examples wrong');
+  assert.deepEqual(thumbs, tiles, 'every example shown is a thumbnail the lab made from its image');
 });
 
 test('--bn-policy on a backbone without BatchNorm has no effect, and the lab says so', async () => {
