@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { writeJsonAtomic, writeFileAtomic } from '../io/atomic-file.js';
 import type { TrialRecord } from '../record/run-record.js';
 import type { Modality, StrategyName } from '../record/vocabulary.js';
+import type { ModalityPlan } from './options.js';
 
 export interface StoredTrial extends TrialRecord {
   fingerprint: string;
@@ -15,6 +16,17 @@ export interface StoredTrial extends TrialRecord {
 
 export function fingerprint(parts: unknown): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 24);
+}
+
+/**
+ * What a trial's result depends on in its modality's plan besides its strategy's spec: the budget
+ * and how the data were drawn. The learning rates, partialK and the weight decay are left out: a
+ * spec carries those it uses, so a trial's fingerprint (its spec and this) changes only when that
+ * trial would, and changing --partial-k or --probe-lr re-runs only the strategies that read it.
+ */
+export function trialPlan(plan: ModalityPlan): Omit<ModalityPlan, 'headLr' | 'probeLr' | 'backboneLr' | 'partialK' | 'weightDecay'> {
+  const { headLr: _head, probeLr: _probe, backboneLr: _backbone, partialK: _k, weightDecay: _decay, ...rest } = plan;
+  return rest;
 }
 
 export class RunDir {

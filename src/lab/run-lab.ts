@@ -29,7 +29,7 @@ import { resolveBackbone, type LabBackbone } from './backbone.js';
 import { prepareTarget, type PreparedTarget } from './targets.js';
 import { modalityPlan, type LabOptions, type ModalityPlan } from './options.js';
 import { checkLabOptions } from './check-options.js';
-import { RunDir, fingerprint } from './run-dir.js';
+import { RunDir, fingerprint, trialPlan } from './run-dir.js';
 import { acceptRunConfig, claimRunFolder } from './run-lock.js';
 import { checkOutputsApart } from '../io/paths.js';
 import { MODEL_MANIFEST_FILE, medianSeed, readModelManifest, replaceDir, stagedModelDir, writeModelDir } from './saved-models.js';
@@ -118,9 +118,10 @@ async function runClaimed(options: LabOptions, backbones: ReadonlyMap<Modality, 
   return { summary, outcomes, files: { summary: summaryFile, report, notes, config: configFile } };
 }
 
-/** partial_unfreeze can train at most the backbone's groups: checked on a throwaway model before any data loads. */
+/** A strategy that trains the last k backbone groups needs k of them: checked on a throwaway model before any data loads. */
 function checkPartialK(backbone: LabBackbone, plan: ModalityPlan, strategies: readonly StrategyName[]): void {
-  if (!strategies.includes('partial_unfreeze')) return;
+  const lastK = strategies.some((s) => defineStrategy(s, { partialK: plan.partialK }).trainable.kind === 'last');
+  if (!lastK) return;
   const probe = backbone.buildModel('random', 0, 2);
   const groups = probe.parameterGroups().map((g) => g.name);
   probe.dispose();
@@ -187,7 +188,7 @@ async function runModality(
       ...(batchNorm === undefined ? {} : { batchNorm }),
     });
   const printOf = (name: StrategyName, seed: number, f: number): string =>
-    fingerprint({ data: target.dataset.contentHash, split: target.split, folds: allocation.folds, fold: f, backbone: backbone.key, strategy: strategyOf(name), seed, plan });
+    fingerprint({ data: target.dataset.contentHash, split: target.split, folds: allocation.folds, fold: f, backbone: backbone.key, strategy: strategyOf(name), seed, plan: trialPlan(plan) });
   const foldOf = (f: number): { index: number; of: number } | undefined => (allocation.folds > 1 ? { index: f, of: allocation.folds } : undefined);
   /** Trains one (strategy, seed, fold); the model is staged in the run directory unless no model is wanted. */
   const train = async (name: StrategyName, seed: number, f: number): Promise<TrialRecord> => {
