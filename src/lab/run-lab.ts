@@ -7,7 +7,7 @@ import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineStrategy, takesBatchNormPolicy } from '../adapt/strategies.js';
-import { trainTrial, type TrialProgress } from '../adapt/trial.js';
+import type { TrialProgress } from '../adapt/trial.js';
 import type { StrategySpec } from '../adapt/strategies.js';
 import { FeatureCache } from '../adapt/feature-cache.js';
 import { confusionBaselines } from '../adapt/strategy-answers.js';
@@ -30,6 +30,7 @@ import { prepareTarget, type PreparedTarget } from './targets.js';
 import { modalityPlan, type LabOptions, type ModalityPlan } from './options.js';
 import { checkLabOptions } from './check-options.js';
 import { RunDir, fingerprint, trialPlan } from './run-dir.js';
+import { inProcessRunner, targetFingerprint, trainRecipe, type PlannedTrial, type TrialRunner } from './trial-runner.js';
 import { acceptRunConfig, claimRunFolder } from './run-lock.js';
 import { checkOutputsApart } from '../io/paths.js';
 import { MODEL_MANIFEST_FILE, medianSeed, readModelManifest, replaceDir, stagedModelDir, writeModelDir } from './saved-models.js';
@@ -66,7 +67,8 @@ function adaptlabVersion(): string {
   return (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version;
 }
 
-export async function runLab(options: LabOptions, events: LabEvents = {}): Promise<LabResult> {
+/** `runner` trains each round's trials: here by default (src/queue sends them to workers instead). */
+export async function runLab(options: LabOptions, events: LabEvents = {}, runner: TrialRunner = inProcessRunner): Promise<LabResult> {
   checkLabOptions(options);
   // Every backbone is resolved, and every limit that depends on one checked, before any data loads.
   const backbones = new Map<Modality, LabBackbone>();
@@ -82,13 +84,13 @@ export async function runLab(options: LabOptions, events: LabEvents = {}): Promi
   // The folder is claimed (marker, lock) and the settings accepted only now that every check passed.
   const release = claimRunFolder(options.out);
   try {
-    return await runClaimed(options, backbones, events);
+    return await runClaimed(options, backbones, events, runner);
   } finally {
     release();
   }
 }
 
-async function runClaimed(options: LabOptions, backbones: ReadonlyMap<Modality, LabBackbone>, events: LabEvents): Promise<LabResult> {
+async function runClaimed(options: LabOptions, backbones: ReadonlyMap<Modality, LabBackbone>, events: LabEvents, runner: TrialRunner): Promise<LabResult> {
   const { force: _force, ...settings } = options;
   const configFile = acceptRunConfig(options.out, settings as Record<string, unknown>, options.force === true, adaptlabVersion());
   const dir = new RunDir(options.out);
@@ -96,7 +98,7 @@ async function runClaimed(options: LabOptions, backbones: ReadonlyMap<Modality, 
   const outcomes: Partial<Record<Modality, ModalityOutcome>> = {};
   const counter = { index: 0, total: 0 };
   for (const modality of options.modalities) {
-    outcomes[modality] = await runModality(modality, backbones.get(modality)!, options, dir, events, counter);
+    outcomes[modality] = await runModality(modality, backbones.get(modality)!, options, dir, events, counter, runner);
   }
 
   const summary: Summary = {
@@ -154,6 +156,7 @@ async function runModality(
   dir: RunDir,
   events: LabEvents,
   counter: { index: number; total: number },
+  runner: TrialRunner,
 ): Promise<ModalityOutcome> {
   const plan = modalityPlan(modality, options);
   events.message?.(`${modality}: backbone ${backbone.arch} from ${backbone.source}`);
@@ -190,51 +193,72 @@ async function runModality(
   const printOf = (name: StrategyName, seed: number, f: number): string =>
     fingerprint({ data: target.dataset.contentHash, split: target.split, folds: allocation.folds, fold: f, backbone: backbone.key, strategy: strategyOf(name), seed, plan: trialPlan(plan) });
   const foldOf = (f: number): { index: number; of: number } | undefined => (allocation.folds > 1 ? { index: f, of: allocation.folds } : undefined);
-  /** Trains one (strategy, seed, fold); the model is staged in the run directory unless no model is wanted. */
-  const train = async (name: StrategyName, seed: number, f: number): Promise<TrialRecord> => {
-    const fold = foldOf(f);
-    const trained = trainTrial({
-      modality,
-      strategy: strategyOf(name),
-      seed,
-      buildModel: (init, s) => backbone.buildModel(init, s, classNames.length, classNames),
-      backboneKey: backbone.key,
-      data: target.foldData(f),
-      fold,
-      numClasses: classNames.length,
-      epochs: plan.epochs,
-      batchSize: plan.batchSize,
-      featureCache: cache,
-      onProgress: (p) => events.trialProgress?.({ modality, strategy: name, seed, ...p }),
-    });
+  const planOf = (name: StrategyName, seed: number, f: number): PlannedTrial => ({
+    modality,
+    strategy: strategyOf(name),
+    seed,
+    f,
+    fold: foldOf(f),
+    epochs: plan.epochs,
+    batchSize: plan.batchSize,
+    fingerprint: printOf(name, seed, f),
+  });
+  /** Trains one planned trial here; the model is staged in the run directory unless no model is wanted. */
+  const train = async (t: PlannedTrial, onProgress = (p: TrialProgress) => events.trialProgress?.({ modality, strategy: t.strategy.name, seed: t.seed, ...p })): Promise<TrialRecord> => {
+    const trained = trainRecipe(t, backbone, target, cache, onProgress);
     try {
-      if (options.saveModels !== 'none') await writeModelDir(stagedModelDir(options.out, modality, name, seed, fold?.index), trained, backbone, classNames, printOf(name, seed, f));
+      if (options.saveModels !== 'none') await writeModelDir(stagedModelDir(options.out, modality, t.strategy.name, t.seed, t.fold?.index), trained, backbone, classNames, t.fingerprint);
     } finally {
       trained.dispose();
     }
     return trained.record;
   };
 
-  const runUnit = async (u: Unit): Promise<TrialRecord> => {
-    const folds: TrialRecord[] = [];
-    for (let f = 0; f < allocation.folds; f++) {
-      const fold = foldOf(f);
-      counter.index++;
-      const print = printOf(u.strategy, u.seed, f);
-      const reused = dir.reusableTrial(modality, u.strategy, u.seed, print, fold?.index);
-      events.trialStart?.({ modality, strategy: u.strategy, seed: u.seed, fold, index: counter.index, total: counter.total, reused: reused !== null });
-      let record = reused;
-      if (record === null) {
-        record = await train(u.strategy, u.seed, f);
-        dir.saveTrial(record, print);
+  const context = { options, modality, dataHash: target.dataset.contentHash, backboneKey: backbone.key, targetPrint: targetFingerprint(target), trainHere: train };
+  /**
+   * One round: every fold of every unit, reused from the run directory or trained by the runner
+   * (each record stored as it arrives); then each seed's record, folds joined, in the planned order.
+   */
+  const runRound = async (units: readonly Unit[]): Promise<void> => {
+    const planned = units.map((u) => Array.from({ length: allocation.folds }, (_, f) => planOf(u.strategy, u.seed, f)));
+    const records = new Map<PlannedTrial, TrialRecord>();
+    const indices = new Map<PlannedTrial, number>();
+    const start = (t: PlannedTrial, reused: boolean): number => {
+      indices.set(t, ++counter.index);
+      events.trialStart?.({ modality, strategy: t.strategy.name, seed: t.seed, fold: t.fold, index: counter.index, total: counter.total, reused });
+      return counter.index;
+    };
+    const toTrain: PlannedTrial[] = [];
+    for (const t of planned.flat()) {
+      const reused = dir.reusableTrial(modality, t.strategy.name, t.seed, t.fingerprint, t.fold?.index);
+      if (reused === null) {
+        toTrain.push(t);
+        continue;
       }
-      spent.trainFlops += record.cost.trainFlops;
-      spent.trainSeconds += record.cost.wallSeconds;
-      folds.push(record);
-      events.trialEnd?.({ record, reused: reused !== null, index: counter.index, total: counter.total });
+      records.set(t, reused);
+      const index = start(t, true); // announced whether or not anyone listens for trialEnd
+      events.trialEnd?.({ record: reused, reused: true, index, total: counter.total });
     }
-    foldRecords.push(...folds);
-    return folds.length > 1 ? joinFolds(folds) : folds[0];
+    await runner.runRound(context, toTrain, {
+      started: (t) => void (indices.has(t) || start(t, false)),
+      progress: (t, p) => events.trialProgress?.({ modality, strategy: t.strategy.name, seed: t.seed, ...p }),
+      finished: async (t, record) => {
+        if (records.has(t) || !toTrain.includes(t)) return; // each trial is stored once
+        const index = indices.get(t) ?? start(t, false);
+        dir.saveTrial(record, t.fingerprint);
+        records.set(t, record);
+        events.trialEnd?.({ record, reused: false, index, total: counter.total });
+      },
+    });
+    for (const [i, u] of units.entries()) {
+      const folds = planned[i].map((t) => records.get(t) ?? missing(t));
+      for (const r of folds) {
+        spent.trainFlops += r.cost.trainFlops;
+        spent.trainSeconds += r.cost.wallSeconds;
+      }
+      foldRecords.push(...folds);
+      bySeed.set(`${u.strategy}/${u.seed}`, folds.length > 1 ? joinFolds(folds) : folds[0]);
+    }
   };
 
   /**
@@ -256,8 +280,8 @@ async function runModality(
     const trialRecord = foldRecords.find((r) => r.strategy === rec.strategy && r.seed === seed && (fold === undefined || (r.fold && 'index' in r.fold && r.fold.index === f)))!;
     const current = (d: string): boolean => existsSync(join(d, MODEL_MANIFEST_FILE)) && readModelManifest(d).trial === print;
     if (!current(staged) && !current(published)) {
-      events.message?.(`${modality}: retraining ${rec.strategy} seed ${seed} to hand its model over (the trial was reused from an earlier run)`);
-      const again = await train(rec.strategy, seed, f);
+      events.message?.(`${modality}: retraining ${rec.strategy} seed ${seed} to hand its model over (the trial was reused from an earlier run, or trained by a queue worker, which keeps no model)`);
+      const again = await train(planOf(rec.strategy, seed, f));
       const predicted = (p: TrialRecord['predictions']['validation']): string => JSON.stringify([p.ids, p.labels, p.predictions]);
       if (predicted(again.predictions.validation) !== predicted(trialRecord.predictions.validation)) {
         rmSync(staged, { recursive: true, force: true });
@@ -283,7 +307,7 @@ async function runModality(
     let units = firstRound(options.strategies, options.seeds, options.schedule);
     while (units.length > 0) {
       counter.total += units.length * allocation.folds;
-      for (const u of units) bySeed.set(`${u.strategy}/${u.seed}`, await runUnit(u));
+      await runRound(units);
       decision = decide([...bySeed.values()], options.margin, classNames);
       const seedsRun = new Map<StrategyName, number[]>();
       for (const r of bySeed.values()) seedsRun.set(r.strategy, [...(seedsRun.get(r.strategy) ?? []), r.seed].sort((a, b) => a - b));
@@ -372,6 +396,11 @@ async function galleryDisplays(target: PreparedTarget, trials: readonly TrialRec
     message(`the report shows example ids instead of thumbnails or snippets: ${(e as Error).message}`);
   }
   return out;
+}
+
+/** A runner that returned without a planned trial's record broke its contract. */
+function missing(t: PlannedTrial): never {
+  throw new Error(`the trial runner finished a round without the record of ${t.strategy.name} seed ${t.seed}${t.fold ? ` fold ${t.fold.index}` : ''}`);
 }
 
 interface Decision {
