@@ -3,7 +3,9 @@
 # checks first and does nothing when already done.
 #
 #   scripts/setup.sh          system libraries, npm dependencies, native addon, TypeScript build
-#   scripts/setup.sh --test   the same, plus what the test suite needs (headless Chromium)
+#   scripts/setup.sh --test   the same, plus what the test suite needs (headless Chromium for the
+#                             report, redis-server for the job-queue tests: each starts its own on a
+#                             free loopback port and stops it)
 #   scripts/setup.sh --peer   the same, plus PyTorch for Python (only for the side-by-side benchmark
 #                             and for regenerating golden fixtures; the product never needs it)
 #
@@ -25,7 +27,7 @@ say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
 
 packages=()
 if [ -z "${LIBTORCH:-}" ]; then packages+=(libtorch-dev libopenblas0-pthread); fi
-if [ "$want_test" = 1 ]; then packages+=(chromium); fi
+if [ "$want_test" = 1 ]; then packages+=(chromium redis-server); fi
 if [ "$want_peer" = 1 ]; then packages+=(python3-torch python3-torchvision); fi
 
 missing=()

@@ -6,5 +6,6 @@ import { exportCommand } from './export.js';
 import { labCommand } from './lab.js';
 import { predictCommand } from './predict.js';
 import { pretrainCommand } from './pretrain.js';
+import { workerCommand } from './worker.js';
 
-export const COMMANDS: CommandSpec[] = [labCommand, predictCommand, exportCommand, pretrainCommand, evaluateCommand, benchCommand];
+export const COMMANDS: CommandSpec[] = [labCommand, workerCommand, predictCommand, exportCommand, pretrainCommand, evaluateCommand, benchCommand];

@@ -10,6 +10,7 @@ import { checkLabOptions, MAX_SEEDS } from '../../lab/check-options.js';
 import { cliVersion, type CommandSpec, type ParsedOptions } from '../options.js';
 import { didYouMean, givenOptions, kebab } from '../parse.js';
 import { LabProgress } from '../lab-progress.js';
+import { checkQueuedLab } from '../../queue/queued-lab.js';
 
 const MIN_SEEDS = 2;
 const SEEDS_EXAMPLE = DEFAULT_LAB_OPTIONS.seeds.join(',');
@@ -108,7 +109,7 @@ const LAB_FIELDS = {
 } as const satisfies Record<keyof LabOptions, string>;
 
 /** What may go with --config: where the replay goes, and how the machine runs it; never a setting. */
-const WITH_CONFIG = new Set(['config', 'out', 'force', 'threads', 'help', 'version']);
+const WITH_CONFIG = new Set(['config', 'out', 'force', 'threads', 'queue', 'help', 'version']);
 
 /** Options the command line gave: known to parseArgs; for a hand-made object, those not at their default. */
 function givenIn(o: ParsedOptions): ReadonlySet<string> {
@@ -164,7 +165,7 @@ function labRequestFromConfig(o: ParsedOptions): { options: LabOptions; notes: s
   if (others.length > 0) {
     throw new UsageError(
       `--config replays the settings of ${path} exactly; ${others.join(', ')} would change them. ` +
-        `Leave ${others.length > 1 ? 'them' : 'it'} out (only --out, --force and --threads go with --config), or edit a copy of the file ` +
+        `Leave ${others.length > 1 ? 'them' : 'it'} out (only --out, --force, --threads and --queue go with --config), or edit a copy of the file ` +
         '(its fields are the library\'s LabOptions: margin as a fraction, 0.01 = 1 point; budget as {"seconds": 900} or {"flops": 2e15}).',
     );
   }
@@ -303,7 +304,15 @@ export const labCommand: CommandSpec = {
     config: {
       type: 'string',
       placeholder: 'config.json',
-      description: "run with exactly the settings of a run folder's config.json (library fields: margin as a fraction); no other flags except --out (default: the file's out), --force and --threads",
+      description: "run with exactly the settings of a run folder's config.json (library fields: margin as a fraction); no other flags except --out (default: the file's out), --force, --threads and --queue",
+    },
+    // Where the trials train is not a setting of the run: the same trials give the same records
+    // anywhere, so config.json leaves it out (it may also hold a password), and a run begun here can
+    // be finished through a queue or the other way round.
+    queue: {
+      type: 'string',
+      placeholder: 'redis://HOST:PORT',
+      description: 'train the trials on workers (adaptlab worker --queue with the same URL, on any machine) through this Redis instead of here; this process plans, collects and decides',
     },
   },
   examples: [
@@ -314,13 +323,21 @@ export const labCommand: CommandSpec = {
     'adaptlab lab --modality vision --seeds 7,11,13',
     'adaptlab lab --config runs/lab/config.json --out runs/lab-again      # the same run again',
     'adaptlab lab --modality vision --backbone resnet18.safetensors --arch resnet18 --data photos/ --image-size 64',
+    'adaptlab lab --modality vision --data /shared/photos --queue redis://10.0.0.5:6379   # trials on adaptlab worker processes',
   ],
   async run({ options }) {
     const { options: labOptions, notes } = labRequest(options);
     for (const note of notes) console.error(`adaptlab lab: note: ${note}`);
+    const queue = options.queue === undefined ? undefined : checkQueuedLab(options.queue as string, labOptions);
     const { runLab } = await import('../../lab/run-lab.js');
     const progress = new LabProgress();
-    const result = await runLab(labOptions, progress.events());
+    const runner = queue && new (await import('../../queue/coordinator.js')).QueueRunner({ connection: queue, status: (line) => console.error(line) });
+    let result: Awaited<ReturnType<typeof runLab>>;
+    try {
+      result = await runLab(labOptions, progress.events(), runner);
+    } finally {
+      await runner?.close();
+    }
     progress.done();
     for (const [modality, outcome] of Object.entries(result.outcomes)) {
       const rec = outcome!.recommendation;
