@@ -51,7 +51,7 @@ function tile(e: GalleryExample, classNames: readonly string[], displays: Exampl
 function gallery(g: StrategyGallery, classNames: readonly string[], displays: ExampleDisplays | undefined): string {
   const rate = g.examples > 0 ? ` (${((100 * g.wrong) / g.examples).toFixed(1)}%)` : '';
   const counts = [`${g.wrong} of ${g.examples} ${h(g.split)} examples wrong${rate}`];
-  if (g.against) counts.push(`against ${h(g.against.baseline)} on the same seed: transfer fixed ${g.against.fixed}, broke ${g.against.broke}`);
+  if (g.against) counts.push(`against ${h(g.against.baseline)} on the same seed: fixed ${g.against.fixed}, broke ${g.against.broke}`);
   const shownCount = g.shownWrong.length + g.shownFixed.length;
   if (shownCount < g.wrong + (g.against?.fixed ?? 0)) counts.push(`showing ${shownCount}`);
   const baseline = g.against?.baseline ?? '';
@@ -62,7 +62,7 @@ function gallery(g: StrategyGallery, classNames: readonly string[], displays: Ex
     `<h4><span class="swatch s-${h(g.strategy)}"></span>${h(g.strategy)} <span class="sub">seed ${h(String(g.seed))}</span></h4>` +
     `<p class="caption">${counts.join('; ')}.</p>` +
     (wrong ? `<ul class="tiles wrong" aria-label="${h(g.strategy)}: examples it got wrong">${wrong}</ul>` : '') +
-    (fixed ? `<ul class="tiles fixed" aria-label="${h(g.strategy)}: examples transfer fixed">${fixed}</ul>` : '') +
+    (fixed ? `<ul class="tiles fixed" aria-label="${h(g.strategy)}: examples it fixed">${fixed}</ul>` : '') +
     '</div>'
   );
 }

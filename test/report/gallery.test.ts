@@ -91,7 +91,7 @@ test('the report shows a gallery per strategy in each section, within the cap, w
       assert.equal(tiles.length, g.shownWrong.length + g.shownFixed.length);
       assert.equal((body.match(/<li class="tile broke"/g) ?? []).length, g.shownWrong.filter((e) => e.broke).length, `${strategy}: broke tiles`);
       assert.equal((body.match(/<li class="tile fixed"/g) ?? []).length, g.shownFixed.length, `${strategy}: fixed tiles`);
-      if (g.against) assert.ok(body.includes(`transfer fixed ${g.against.fixed}, broke ${g.against.broke}`), `${strategy}: the counts`);
+      if (g.against) assert.ok(body.includes(`against scratch on the same seed: fixed ${g.against.fixed}, broke ${g.against.broke}`), `${strategy}: the counts`);
       assert.ok(body.includes(`${g.wrong} of ${g.examples} test examples wrong`));
       // Each tile: true class, predicted class, the model's confidence.
       const first = g.shownWrong[0] ?? g.shownFixed[0];
