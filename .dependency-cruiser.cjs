@@ -51,6 +51,13 @@ module.exports = {
       to: { pathNot: pathOf('record') },
     },
     {
+      name: 'native-only-from-tensor',
+      comment: 'src/native is the addon\'s raw interface: only src/tensor uses it; everything above goes through the tensor layer\'s public API',
+      severity: 'error',
+      from: { path: '^src/', pathNot: `${pathOf('native')}|${pathOf('tensor')}` },
+      to: { path: pathOf('native') },
+    },
+    {
       name: 'no-circular',
       comment: 'a cycle makes two modules one: break it by moving the shared part down a layer',
       severity: 'error',

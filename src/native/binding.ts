@@ -1,5 +1,5 @@
 // The typed interface of the native addon (native/src/addon.cc) and its loader.
-// Only src/tensor imports this module.
+// Only src/tensor imports this module (.dependency-cruiser.cjs checks it: native-only-from-tensor).
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

@@ -9,11 +9,9 @@
 // Every list argument must be non-empty and all lists of one call the same length; callers
 // (the optimizers) guarantee both. In-place methods end in `_`; the others return new tensors
 // that the caller owns.
-import type { TensorHandle } from '../native/binding.js';
-import { Tensor } from '../tensor/index.js';
-import { callOp, callOpInPlace } from '../tensor/dispatch.js';
+import { foreach, type Tensor } from '../tensor/index.js';
 
-export type TensorList = readonly Tensor[];
+export type TensorList = foreach.TensorList;
 
 export interface ListOps {
   /** xs[i] *= s */
@@ -36,21 +34,8 @@ export interface ListOps {
   sqrt(xs: TensorList): Tensor[];
 }
 
-const handles = (xs: TensorList): TensorHandle[] => xs.map((t) => t.handle);
-const wrapAll = (result: unknown): Tensor[] => (result as TensorHandle[]).map((h) => new Tensor(h));
-
-/** One native call per list. */
-export const foreachOps: ListOps = {
-  mul_: (xs, s) => callOpInPlace('aten::_foreach_mul_.Scalar', [handles(xs), s]),
-  div_: (xs, s) => callOpInPlace('aten::_foreach_div_.Scalar', [handles(xs), s]),
-  addScalar_: (xs, s) => callOpInPlace('aten::_foreach_add_.Scalar', [handles(xs), s]),
-  add_: (xs, ys, alpha) => callOpInPlace('aten::_foreach_add_.List', [handles(xs), handles(ys), alpha]),
-  addcmul_: (xs, a, b, value) => callOpInPlace('aten::_foreach_addcmul_.Scalar', [handles(xs), handles(a), handles(b), value]),
-  addcdiv_: (xs, a, b, value) => callOpInPlace('aten::_foreach_addcdiv_.Scalar', [handles(xs), handles(a), handles(b), value]),
-  zero_: (xs) => callOpInPlace('aten::_foreach_zero_', [handles(xs)]),
-  add: (xs, ys, alpha) => wrapAll(callOp('aten::_foreach_add.List', [handles(xs), handles(ys), alpha])),
-  sqrt: (xs) => wrapAll(callOp('aten::_foreach_sqrt', [handles(xs)])),
-};
+/** One native call per list: the tensor layer's list operators. */
+export const foreachOps: ListOps = foreach;
 
 /** One native call per tensor: the reference the foreach path is checked against. */
 export const loopOps: ListOps = {

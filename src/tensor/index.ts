@@ -3,6 +3,7 @@ export { Tensor, type Shape, type TensorOrScalar } from './tensor.js';
 export { DTYPES, isDType, type DType, type AnyTypedArray } from './dtype.js';
 export * from './creation.js';
 export * as F from './functional.js';
+export * as foreach from './foreach.js';
 export { tidy, keep, scopeDepth } from './scope.js';
 export { noGrad, enableGrad, isGradEnabled } from './autograd.js';
 export { manualSeed, setNumThreads, threads, memoryStats, resetPeakMemory, engineInfo } from './runtime.js';

@@ -25,7 +25,7 @@ test('every import points down the layer order, and no module is part of a cycle
   assert.equal(status, 0, `dependency-cruiser found violations; move the import's target down a layer, or the importer up:\n${output}`);
 });
 
-test('an upward import, a cycle, src importing bench and a folder without a layer each fail the check', () => {
+test('an upward import, a cycle, src importing bench, the addon used beside the tensor layer and a folder without a layer each fail the check', () => {
   const dir = mkdtempSync(join(tmpdir(), 'adaptlab-layers-'));
   try {
     const files: Record<string, string> = {
@@ -36,6 +36,8 @@ test('an upward import, a cycle, src importing bench and a folder without a laye
       'src/data/b.ts': "import { a } from './a.js';\nexport const b = (): number => a();\n",
       'src/cli/bench-user.ts': "import { w } from '../../bench/w.js';\nexport const x = w;\n",
       'bench/w.ts': 'export const w = 1;\n',
+      'src/native/binding.ts': 'export const addon = 1;\n',
+      'src/optim/raw.ts': "import { addon } from '../native/binding.js';\nexport const raw = addon;\n",
       'src/unlisted/thing.ts': "import { run } from '../lab/run.js';\nexport const t = run;\n",
     };
     for (const [path, text] of Object.entries(files)) {
@@ -48,6 +50,7 @@ test('an upward import, a cycle, src importing bench and a folder without a laye
     assert.match(output, /no-circular: src\/data\/a\.ts/);
     assert.match(output, /src-imports-outside-src: src\/cli\/bench-user\.ts → bench\/w\.ts/);
     assert.match(output, /folder-not-in-a-layer: src\/unlisted\/thing\.ts/);
+    assert.match(output, /native-only-from-tensor: src\/optim\/raw\.ts → src\/native\/binding\.ts/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
