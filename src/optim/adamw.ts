@@ -8,8 +8,8 @@
 //
 // eps is added after the bias-corrected square root, as PyTorch does (not inside it).
 import { zerosLike } from '../tensor/index.js';
-import { Optimizer, type BaseOptions, type GroupStep, type OptionKey, type OptimizerSettings, type ParamEntry, type ParamGroup } from './optimizer.js';
-import { checkKnown, nonNegative, unitInterval } from './options.js';
+import { Optimizer, type GroupStep, type OptimizerSettings, type ParamEntry, type ParamGroup } from './optimizer.js';
+import { checkKnown, nonNegative, unitInterval, type BaseOptions, type OptionKey } from './options.js';
 import { ArgumentError } from '../errors.js';
 
 export interface AdamWOptions extends BaseOptions {

@@ -1,14 +1,16 @@
 // The Optimizer base: parameter groups with their own options, lazily created per-parameter
-// state, gradient clearing, and a state dict that splits into a tensor map (safetensors) and
-// plain JSON.
+// state, gradient clearing, and snapshots of all of it (stateDict / loadStateDict) whose format
+// and checks live in state-dict.ts.
 //
 // Subclasses (SGD, AdamW) supply three things: how to resolve and validate a group's options,
 // which state slots a parameter holds, and the update of one group given the parameters that
 // have a gradient this step. The base owns everything else, so both optimizers share one
 // definition of groups, state keys and checkpoint validation.
 import { Tensor, noGrad, tidy, keep, zerosLike } from '../tensor/index.js';
-import { ArgumentError, StateDictError } from '../errors.js';
+import { ArgumentError } from '../errors.js';
 import { foreachOps, loopOps, type ListOps } from './list-ops.js';
+import { checkLr, describe, describeTensor, type BaseOptions, type OptionKey } from './options.js';
+import { STATE_FORMAT, checkStateDict, jsonOptions, parseStateKey, stateKey, type OptimizerStateDict, type OptimizerStateMeta } from './state-dict.js';
 
 /** A parameter, optionally with its name (as from `module.namedParameters()`), used in messages. */
 export type ParamEntry = Tensor | readonly [name: string, param: Tensor];
@@ -32,16 +34,6 @@ export interface ParamGroup {
   eps?: number;
 }
 
-/** The option names a ParamGroup may carry. */
-export const OPTION_KEYS = ['lr', 'weightDecay', 'momentum', 'nesterov', 'betas', 'eps'] as const;
-export type OptionKey = (typeof OPTION_KEYS)[number];
-
-/** Options every optimizer has. */
-export interface BaseOptions {
-  lr: number;
-  weightDecay: number;
-}
-
 /** Optimizer-wide settings that are not per group. */
 export interface OptimizerSettings {
   /** Use aten::_foreach_* (one native call per list) instead of one call per tensor. Default true; results are identical. */
@@ -62,39 +54,6 @@ export type GroupView<O extends BaseOptions> = { readonly [K in Exclude<keyof O,
   /** The given names, or "#i" for parameters passed without one. */
   readonly paramNames: readonly string[];
 };
-
-/** One group in a state dict: plain JSON. */
-export interface GroupStateJson {
-  name: string;
-  baseLr: number;
-  /** The resolved options, including the current lr. */
-  options: Record<string, number | boolean | number[]>;
-  paramNames: string[];
-  paramShapes: number[][];
-}
-
-/**
- * A snapshot of an optimizer. Everything except `state` is plain JSON; `state` maps
- * "group.param.slot" (e.g. "1.0.exp_avg") to tensors the caller owns, ready for safetensors:
- *
- *   const { state, ...meta } = opt.stateDict();   // write state as safetensors, meta as JSON
- *   opt2.loadStateDict({ ...meta, state });       // later, in a new optimizer on the same params
- */
-export interface OptimizerStateDict {
-  format: typeof STATE_FORMAT;
-  /** 'SGD' or 'AdamW': loading into another kind is an error. */
-  optimizer: string;
-  /** step() calls so far. */
-  stepCount: number;
-  groups: GroupStateJson[];
-  /** Per group, per parameter: updates that parameter received (AdamW's bias-correction t). */
-  steps: number[][];
-  state: Map<string, Tensor>;
-}
-
-export type OptimizerStateMeta = Omit<OptimizerStateDict, 'state'>;
-
-export const STATE_FORMAT = 'adaptlab.optimizer/1';
 
 /** What an update sees of one group on one step: only the parameters that have a gradient. */
 export interface GroupStep<O extends BaseOptions> {
@@ -289,7 +248,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
       groups: this.#groups.map((g) => ({
         name: g.name,
         baseLr: g.baseLr,
-        options: toJsonOptions(g.options),
+        options: jsonOptions(g.options),
         paramNames: [...g.names],
         paramShapes: g.params.map((p) => p.shape),
       })),
@@ -306,76 +265,11 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
    */
   loadStateDict(dict: OptimizerStateMeta & { state: ReadonlyMap<string, Tensor> }, options: { source?: string } = {}): void {
     this.#checkAlive('loadStateDict');
-    const from = options.source ? ` (${options.source})` : '';
-    const fail = (msg: string, missing: string[] = [], unexpected: string[] = [], mism: { key: string; expected: number[]; found: number[] }[] = []): never => {
-      throw new StateDictError(`${this.kind}.loadStateDict${from}: ${msg}`, missing, unexpected, mism);
-    };
-    if (dict === null || typeof dict !== 'object' || dict.format !== STATE_FORMAT) {
-      fail(`not an optimizer state dict (format is ${describe(dict?.format)}, expected '${STATE_FORMAT}')`);
-    }
-    if (dict.optimizer !== this.kind) fail(`the checkpoint is for ${dict.optimizer}, this optimizer is ${this.kind}; make the same kind of optimizer to resume`);
-    if (!Array.isArray(dict.groups) || dict.groups.length !== this.#groups.length) {
-      const theirs = Array.isArray(dict.groups) ? `${dict.groups.length} (${dict.groups.map((g) => `'${g?.name}'`).join(', ')})` : 'no groups';
-      fail(`the checkpoint has ${theirs} parameter groups, this optimizer has ${this.#groups.length} (${this.#groups.map((g) => `'${g.name}'`).join(', ')})`);
-    }
-    if (!(dict.state instanceof Map)) fail('state must be a Map from "group.param.slot" to tensors');
-    if (!Number.isInteger(dict.stepCount) || dict.stepCount < 0) fail(`stepCount must be a non-negative integer, got ${describe(dict.stepCount)}`);
-
-    const problems: string[] = [];
-    const mismatches: { key: string; expected: number[]; found: number[] }[] = [];
-    const resolved: O[] = [];
-    this.#groups.forEach((g, gi) => {
-      const theirs = dict.groups[gi];
-      const where = `group #${gi} '${g.name}'`;
-      if (theirs?.name !== g.name) problems.push(`${where} is named '${theirs?.name}' in the checkpoint`);
-      const steps = dict.steps?.[gi];
-      if (!Array.isArray(theirs?.paramShapes) || theirs.paramShapes.length !== g.params.length) {
-        problems.push(`${where} has ${theirs?.paramShapes?.length ?? '?'} parameters in the checkpoint, ${g.params.length} here`);
-      } else {
-        theirs.paramShapes.forEach((shape, pi) => {
-          if (!sameShape(shape, g.params[pi].shape)) mismatches.push({ key: `${gi}.${pi} (${g.names[pi]})`, expected: g.params[pi].shape, found: shape });
-        });
-      }
-      if (!Array.isArray(steps) || steps.length !== g.params.length || !steps.every((s) => Number.isInteger(s) && s >= 0)) {
-        problems.push(`${where}: steps must list a non-negative integer per parameter (${g.params.length}), got ${describe(steps)}`);
-      }
-      if (!(Number.isFinite(theirs?.baseLr) && theirs.baseLr >= 0)) problems.push(`${where}: baseLr must be a finite number >= 0, got ${describe(theirs?.baseLr)}`);
-      try {
-        resolved.push(this.resolveOptions((theirs?.options ?? {}) as Record<OptionKey, unknown>, `${where} in the checkpoint`));
-      } catch (e) {
-        if (!(e instanceof ArgumentError)) throw e;
-        problems.push(e.message);
-      }
-    });
-    if (problems.length > 0 || mismatches.length > 0) {
-      fail(`the checkpoint does not match this optimizer's groups:\n  ${[...problems, ...mismatches.map(shapeLine)].join('\n  ')}`, [], [], mismatches);
-    }
-
-    // State tensors: every key must name a slot this parameter holds, with its shape; none missing.
-    const unexpected: string[] = [];
-    for (const [key, t] of dict.state) {
-      const parsed = parseStateKey(key);
-      const g = parsed && this.#groups[parsed.group];
-      if (!parsed || !g || parsed.param >= g.params.length || !this.slotsHeld(resolved[parsed.group], dict.steps[parsed.group][parsed.param]).includes(parsed.slot)) {
-        unexpected.push(key);
-      } else if (!(t instanceof Tensor) || t.isDisposed) {
-        problems.push(`${key} is not a live Tensor`);
-      } else if (!sameShape(t.shape, g.params[parsed.param].shape)) {
-        mismatches.push({ key, expected: g.params[parsed.param].shape, found: t.shape });
-      }
-    }
-    const missing: string[] = [];
-    this.#groups.forEach((g, gi) =>
-      g.params.forEach((_, pi) => {
-        for (const slot of this.slotsHeld(resolved[gi], dict.steps[gi][pi])) if (!dict.state.has(stateKey(gi, pi, slot))) missing.push(stateKey(gi, pi, slot));
-      }),
+    const resolved = checkStateDict(
+      dict,
+      { kind: this.kind, groups: this.#groups, resolveOptions: (given, where) => this.resolveOptions(given, where), slotsHeld: (o, steps) => this.slotsHeld(o, steps) },
+      options.source,
     );
-    if (problems.length || mismatches.length || missing.length || unexpected.length) {
-      const lines = [...problems, ...mismatches.map(shapeLine)];
-      if (missing.length) lines.push(`missing state: ${missing.join(', ')}`);
-      if (unexpected.length) lines.push(`unexpected state (no such group, parameter or slot for ${this.kind} with these options): ${unexpected.join(', ')}`);
-      fail(`the checkpoint's state does not fit:\n  ${lines.join('\n  ')}`, missing, unexpected, mismatches);
-    }
 
     // Valid: replace everything.
     this.#disposeState();
@@ -452,43 +346,3 @@ function makeView<O extends BaseOptions>(g: Group<O>): GroupView<O> {
   return Object.seal(view) as GroupView<O>;
 }
 
-export function checkLr(v: unknown, where: string): asserts v is number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new ArgumentError(`${where}: the learning rate must be a finite number >= 0, got ${describe(v)}`);
-}
-
-function toJsonOptions(o: BaseOptions): Record<string, number | boolean | number[]> {
-  const out: Record<string, number | boolean | number[]> = {};
-  for (const [k, v] of Object.entries(o)) out[k] = Array.isArray(v) ? [...v] : (v as number | boolean);
-  return out;
-}
-
-export function stateKey(group: number, param: number, slot: string): string {
-  return `${group}.${param}.${slot}`;
-}
-
-function parseStateKey(key: string): { group: number; param: number; slot: string } | null {
-  const m = /^(\d+)\.(\d+)\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(key);
-  return m ? { group: Number(m[1]), param: Number(m[2]), slot: m[3] } : null;
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return Array.isArray(a) && a.length === b.length && a.every((d, i) => d === b[i]);
-}
-
-function shapeLine(m: { key: string; expected: number[]; found: number[] }): string {
-  return `shape mismatch for ${m.key}: expected [${m.expected.join(', ')}], found [${Array.isArray(m.found) ? m.found.join(', ') : describe(m.found)}]`;
-}
-
-function describeTensor(t: Tensor): string {
-  return `(${t.dtype} [${t.shape.join(', ')}])`;
-}
-
-export function describe(v: unknown): string {
-  if (v instanceof Tensor) return v.toString();
-  if (typeof v === 'string') return `'${v}'`;
-  try {
-    return JSON.stringify(v) ?? String(v);
-  } catch {
-    return String(v);
-  }
-}

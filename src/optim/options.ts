@@ -1,7 +1,37 @@
-// Validation of optimizer options, shared by SGD and AdamW: each check names the group and the
-// option, says what was expected and what was found.
+// Optimizer options: their names, the ones every optimizer has, and their validation, shared by
+// SGD and AdamW: each check names the group and the option, says what was expected and what was
+// found.
+import { Tensor } from '../tensor/index.js';
 import { ArgumentError } from '../errors.js';
-import { describe, type OptionKey } from './optimizer.js';
+
+/** The option names a ParamGroup may carry. */
+export const OPTION_KEYS = ['lr', 'weightDecay', 'momentum', 'nesterov', 'betas', 'eps'] as const;
+export type OptionKey = (typeof OPTION_KEYS)[number];
+
+/** Options every optimizer has. */
+export interface BaseOptions {
+  lr: number;
+  weightDecay: number;
+}
+
+export function checkLr(v: unknown, where: string): asserts v is number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new ArgumentError(`${where}: the learning rate must be a finite number >= 0, got ${describe(v)}`);
+}
+
+export function describeTensor(t: Tensor): string {
+  return `(${t.dtype} [${t.shape.join(', ')}])`;
+}
+
+export function describe(v: unknown): string {
+  if (v instanceof Tensor) return v.toString();
+  if (typeof v === 'string') return `'${v}'`;
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
 
 type Given = Partial<Record<OptionKey, unknown>>;
 

@@ -7,7 +7,8 @@
 // torch.optim.lr_scheduler.OneCycleLR, slanted triangular as ULMFiT (Howard & Ruder 2018).
 // Steps past totalSteps hold the final value.
 import { ArgumentError } from '../errors.js';
-import { checkLr, type BaseOptions, type Optimizer } from './optimizer.js';
+import type { Optimizer } from './optimizer.js';
+import { checkLr, type BaseOptions } from './options.js';
 
 /** step (integer >= 0) -> lr multiplier */
 export type Schedule = (step: number) => number;

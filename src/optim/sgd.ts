@@ -6,8 +6,8 @@
 //   p -= lr * d
 import { Tensor } from '../tensor/index.js';
 import { ArgumentError } from '../errors.js';
-import { Optimizer, type BaseOptions, type GroupStep, type OptionKey, type OptimizerSettings, type ParamEntry, type ParamGroup } from './optimizer.js';
-import { checkKnown, flag, nonNegative } from './options.js';
+import { Optimizer, type GroupStep, type OptimizerSettings, type ParamEntry, type ParamGroup } from './optimizer.js';
+import { checkKnown, flag, nonNegative, type BaseOptions, type OptionKey } from './options.js';
 
 export interface SGDOptions extends BaseOptions {
   momentum: number;
