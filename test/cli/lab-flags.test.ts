@@ -1,8 +1,11 @@
-// `adaptlab lab --bn-policy`: the BatchNorm policy of the frozen backbone groups. Help says what
-// each value does and where it applies; a bad value exits 2 before anything loads (flag, library
-// option and config file alike); it reaches exactly the strategies that take a policy, is
-// recorded in their trials and in config.json, and a --config replay carries it. A backbone
-// without BatchNorm (BERT) runs as without the flag, and the lab says so.
+// `adaptlab lab` flags a fine-tuning recipe needs, as a user meets them. --bn-policy (the
+// BatchNorm policy of the frozen backbone groups): help says what each value does and where it
+// applies; a bad value exits 2 before anything loads (flag, library option and config file
+// alike); it reaches exactly the strategies that take a policy. --batch-size and --layer-decay
+// reach the trials too; all three are recorded in config.json and the trial records, and a
+// --config replay carries them. A backbone without BatchNorm (BERT) runs as without --bn-policy,
+// and the lab says so. The same run shows the console's few decision lines, the predictions'
+// confidences and the report's thumbnails of misclassified examples.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -47,7 +50,7 @@ test('lab --help says what each policy does, which strategies take it, and what 
   assert.match(line, /without BatchNorm \(BERT\) ignores it, and the lab says so/);
 });
 
-test('a bad --bn-policy exits 2 naming the flag, before any data is read or any folder made', async () => {
+test('a bad --bn-policy (or --batch-size, --layer-decay) exits 2 naming the flag, before any data is read or any folder made', async () => {
   const out = join(work, 'never');
   const r = await runCliCaptured(['lab', '--modality', 'vision', '--data', missingData, '--bn-policy', 'adpt', '--out', out]);
   assert.equal(r.code, 2);
@@ -67,6 +70,15 @@ test('a bad --bn-policy exits 2 naming the flag, before any data is read or any 
   const n = await runCliCaptured(['lab', '--config', file]);
   assert.equal(n.code, 2, n.stderr);
   assert.match(n.stderr, /"bnPolicy" must be a string; got 1/);
+  // The other recipe flags are checked the same way.
+  for (const [args, message] of [
+    [['--batch-size', '0'], /batchSize \(--batch-size\) must be an integer in 1\.\.4096; got 0/],
+    [['--layer-decay', '1.5'], /layerDecay \(--layer-decay\) must be a factor in \(0, 1\]; got 1\.5/],
+  ] as const) {
+    const r2 = await runCliCaptured(['lab', '--modality', 'vision', '--data', missingData, '--out', out, ...args]);
+    assert.equal(r2.code, 2, args.join(' '));
+    assert.match(r2.stderr, message);
+  }
   assert.equal(existsSync(out), false);
 });
 
@@ -81,7 +93,7 @@ test('a policy changes the spec (and so the trial fingerprint) of the strategies
   }
 });
 
-test('--bn-policy adapt on a ResNet: recorded in config.json and the trials that take it, replayed by --config', async () => {
+test('--bn-policy adapt, --batch-size and --layer-decay on a ResNet: recorded in config.json and the trials they reach, replayed by --config', async () => {
   const images = join(work, 'images');
   const resnetFile = join(work, 'resnet20.safetensors');
   await makeImageFolder(images);
@@ -90,7 +102,7 @@ test('--bn-policy adapt on a ResNet: recorded in config.json and the trials that
   const again = join(work, 'again');
   const ran = await runCliCaptured([
     'lab', '--quick', '--modality', 'vision', '--strategies', 'scratch,frozen,partial_unfreeze', '--seeds', '0,1', '--folds', '1', '--save-models', 'none',
-    '--data', images, '--backbone', resnetFile, '--arch', 'resnet20', '--bn-policy', 'adapt', '--out', first,
+    '--data', images, '--backbone', resnetFile, '--arch', 'resnet20', '--bn-policy', 'adapt', '--batch-size', '8', '--layer-decay', '0.5', '--out', first,
   ]);
   assert.equal(ran.code, 0, ran.stderr);
   firstRun = { stdout: ran.stdout, out: first };
@@ -99,6 +111,15 @@ test('--bn-policy adapt on a ResNet: recorded in config.json and the trials that
   assert.equal((JSON.parse(config) as { bnPolicy: string }).bnPolicy, 'adapt');
   const policies = Object.fromEntries(trials(first, 'vision').map((t) => [`${t.strategy}-${t.seed}`, t.config.batchNorm]));
   assert.deepEqual(policies, { 'scratch-0': 'train', 'scratch-1': 'train', 'frozen-0': 'adapt', 'frozen-1': 'adapt', 'partial_unfreeze-0': 'adapt', 'partial_unfreeze-1': 'adapt' });
+  assert.deepEqual(JSON.parse(config).batchSize, 8);
+  assert.deepEqual(JSON.parse(config).layerDecay, 0.5);
+  for (const t of trials(first, 'vision')) {
+    assert.equal(t.config.batchSize, 8, `${t.strategy} seed ${t.seed}: --batch-size`);
+    // 18 training images in batches of 8: 3 steps an epoch, 2 epochs.
+    assert.equal(t.config.steps, 6, `${t.strategy} seed ${t.seed}: steps`);
+  }
+  // --layer-decay reaches partial_unfreeze (its one backbone group is next to the head, so its rate is the backbone's).
+  assert.deepEqual(Object.fromEntries(trials(first, 'vision').map((t) => [t.strategy, t.config.layerDecay])), { scratch: null, frozen: null, partial_unfreeze: 0.5 });
   for (const t of trials(first, 'vision')) assert.ok(t.audit.passed, `${t.strategy} seed ${t.seed}: the freeze audit passes (frozen weights unchanged)`);
 
   const replay = await runCliCaptured(['lab', '--config', join(first, 'config.json'), '--out', again]);
