@@ -1,5 +1,5 @@
 // Is the transfer real? Linear probes on the embedded backbones vs on randomly initialised
-// backbones of the same architecture, on each target task, over several seeds (src/pretrain/probe.ts).
+// backbones of the same architecture, on each target task, over several seeds (bench/probe.ts).
 //
 //   node dist/bench/transfer-probe.js [--modality vision|text|both] [--budget 100] [--seeds 0,1,2]
 //                                     [--epochs <lab default>] [--markdown bench/TRANSFER.md]
@@ -8,10 +8,11 @@
 // the table with date, machine and command to that file.
 import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { runProbe, formatSeedStat, type ProbeArm, type ProbeComparison, type ProbeResult } from '../src/pretrain/probe.js';
+import { runProbe, formatSeedStat, type ProbeArm, type ProbeComparison, type ProbeResult } from './probe.js';
 import { threads } from '../src/tensor/index.js';
 import { modalityPlan } from '../src/lab/options.js';
-import type { BackboneModality } from '../src/pretrain/embedded.js';
+import type { Modality } from '../src/record/vocabulary.js';
+import { MODALITIES } from '../src/kinds/registry.js';
 
 const args = process.argv.slice(2);
 const KNOWN = ['modality', 'budget', 'seeds', 'epochs', 'markdown', 'backbone'];
@@ -37,11 +38,11 @@ const intOpt = (name: string): number | undefined => {
   return n;
 };
 const which = opt('modality') ?? 'both';
-if (!['vision', 'text', 'both'].includes(which)) {
-  console.error(`transfer-probe: --modality must be vision, text or both; got "${which}"`);
+if (which !== 'both' && !(MODALITIES as readonly string[]).includes(which)) {
+  console.error(`transfer-probe: --modality must be ${MODALITIES.join(', ')} or both; got "${which}"`);
   process.exit(2);
 }
-const modalities: BackboneModality[] = which === 'both' ? ['vision', 'text'] : [which as BackboneModality];
+const modalities: Modality[] = which === 'both' ? [...MODALITIES] : [which as Modality];
 const seeds = opt('seeds')?.split(',').map(Number);
 if (seeds && seeds.some((s) => !Number.isInteger(s) || s < 0)) {
   console.error(`transfer-probe: --seeds must be non-negative integers separated by commas, got "${opt('seeds')}"`);
@@ -118,7 +119,7 @@ if (markdown) {
     `Command: \`${command}\``,
     '',
   ].join('\n');
-  if (!existsSync(markdown)) writeFileSync(markdown, '# Transfer probes\n\nLinear probes on the embedded backbones vs randomly initialised backbones of the same architecture (bench/transfer-probe.ts, src/pretrain/probe.ts).\n\n');
+  if (!existsSync(markdown)) writeFileSync(markdown, '# Transfer probes\n\nLinear probes on the embedded backbones vs randomly initialised backbones of the same architecture (bench/transfer-probe.ts, bench/probe.ts).\n\n');
   appendFileSync(markdown, `${header}\n${sections.join('\n')}\n`);
   console.error(`transfer-probe: appended to ${markdown}`);
 }

@@ -39,14 +39,14 @@ export { encodeTextBatch } from './data/text-batch.js';
 export { imageTable, tokenTable, type ExampleTable } from './data/example-table.js';
 
 // Pretrained backbones: the embedded ones, or any directory `adaptlab pretrain` wrote.
-export {
-  loadBackbone,
-  embeddedBackboneDir,
-  type LoadedBackbone,
-  type BackboneModality,
-  type ImagePreparation,
-  type TextPreparation,
-} from './pretrain/embedded.js';
+// Each modality kind declares its own answers behind one Backbone interface (src/kinds).
+export { loadBackbone, embeddedBackboneDir, resolveBackbone, type LoadedBackbone } from './kinds/load.js';
+export type { Backbone, BackboneKind, LabeledRecord } from './kinds/backbone.js';
+export type { AnyBackbone } from './kinds/registry.js';
+export type { VisionBackbone, ImagePreparation } from './kinds/vision/backbone.js';
+export type { TextBackbone, TextPreparation } from './kinds/text/backbone.js';
+// The one training loop every model is trained with.
+export { fit, type FitOptions, type FitResult } from './train/fit.js';
 export type { BackboneManifest, VisionManifest, TextManifest } from './pretrain/manifest.js';
 
 // Adaptation: strategies as data over parameter groups, the plan, the freeze audit, trials
@@ -74,5 +74,3 @@ export { renderReport, writeReport } from './report/index.js';
 // The lab: everything above on one or two modalities.
 export { runLab, type LabResult, type LabEvents } from './lab/run-lab.js';
 export { DEFAULT_LAB_OPTIONS, type LabOptions } from './lab/options.js';
-// A --backbone path (backbone directory, ResNet file or Hugging Face BERT directory) as the lab uses it.
-export { resolveBackbone, type LabBackbone } from './lab/backbone.js';

@@ -13,7 +13,8 @@ import { BertTokenizer } from '../data/tokenizer.js';
 import type { ImagePreprocess } from '../data/images.js';
 import { TASK_BACKBONE_KEY } from '../adapt/task-weights.js';
 import { ConfigError } from '../errors.js';
-import { resolveBackbone } from './backbone.js';
+import { resolveBackbone } from '../kinds/load.js';
+import type { TextPreparation } from '../kinds/text/backbone.js';
 import { readModelManifest, type ModelManifest } from './saved-models.js';
 
 export interface LoadedLabModel {
@@ -68,7 +69,9 @@ export async function loadLabModel(dir: string, options: { backbone?: string; ar
       throw e;
     }
     model.eval();
-    return { manifest, model, image, text: backbone.text ? { tokenizer: backbone.text.tokenizer, maxLength: backbone.text.maxLength } : undefined, loadedFrom: 'task + backbone' };
+    // A text backbone brings the tokenizer its models read with.
+    const text = (backbone as { text?: TextPreparation }).text;
+    return { manifest, model, image, text: text ? { tokenizer: text.tokenizer, maxLength: text.maxLength } : undefined, loadedFrom: 'task + backbone' };
   } finally {
     disposeAll(file.tensors);
   }

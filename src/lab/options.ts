@@ -3,6 +3,8 @@
 // `--probe-lr`, `--layer-decay`, `--bn-policy`, `--margin`) and in reports.
 import type { BatchNormPolicy, Modality, StrategyName } from '../record/vocabulary.js';
 import { DEFAULT_STRATEGIES } from '../record/vocabulary.js';
+import type { KindDefaults } from '../kinds/backbone.js';
+import { kindOf, MODALITIES } from '../kinds/registry.js';
 
 export interface LabOptions {
   modalities: Modality[];
@@ -77,53 +79,17 @@ export interface LabOptions {
   quick: boolean;
 }
 
-/** How one modality trains: the same budget for every strategy. */
-export interface ModalityPlan {
-  epochs: number;
-  batchSize: number;
-  headLr: number;
-  /**
-   * Head learning rate of the linear probe (`frozen`): a convex problem on fixed, standardised
-   * features takes larger steps (measured over 1e-3..1: 0.1 is on the plateau for both modalities).
-   */
-  probeLr: number;
-  backboneLr: number;
-  weightDecay: number;
-  labelBudget: number;
-  /**
-   * Backbone groups partial_unfreeze trains: ResNet's last stage (1); for BERT the pooler and the
-   * last encoder layer (2), because the last group alone is the pooler, which sits on top of the
-   * encoder and (for a masked-LM backbone) was never pretrained.
-   */
-  partialK: number;
+/** How one modality trains: the same budget for every strategy (its kind's defaults, as asked). */
+export interface ModalityPlan extends KindDefaults {
   /** True when the user asked for this budget; a default budget shrinks to what small classes can give. */
   labelBudgetExplicit: boolean;
-  /** Split fractions of what is not used for training. */
-  validationFraction: number;
-  testFraction: number;
-  /** Caps on test and validation examples per class (balanced parts; smaller in quick runs). */
-  testPerClassCap?: number;
-  validationPerClassCap?: number;
 }
 
 export function modalityPlan(
   modality: Modality,
   o: Pick<LabOptions, 'epochs' | 'labelBudget' | 'quick' | 'partialK' | 'headLr' | 'backboneLr' | 'probeLr' | 'validationFraction' | 'testFraction' | 'batchSize'>,
 ): ModalityPlan {
-  const base: ModalityPlan =
-    modality === 'vision'
-      ? // ResNet-20 at 32x32, AdamW, 128 steps (1,000 images, batch 64, 8 epochs). The backbone rate was
-        // measured (full_finetune / partial_unfreeze validation, 3 seeds, head 3e-3): 91.7 / 87.7% at
-        // 3e-4, 95.4 / 94.5% at 1e-3, 96.5 / 95.7% at 3e-3. In a budget this short a backbone at a tenth
-        // of the head's rate hardly moves; head 1e-2 with backbone 3e-3 measured the same as 3e-3 for
-        // both (96.4 / 95.6%) and keeps the head faster. Scratch at 1e-2: 96.5%.
-        // Validation 50 and test 150 per class: balanced, 0.2 points per validation example.
-        { epochs: 8, batchSize: 64, headLr: 1e-2, probeLr: 0.1, backboneLr: 3e-3, weightDecay: 0.01, labelBudget: 100, partialK: 1, labelBudgetExplicit: false, validationFraction: 0.1, testFraction: 0.3, validationPerClassCap: 50, testPerClassCap: 150 }
-      : // small BERT, AdamW, ~150 steps (300 e-mails, batch 16, 8 epochs). The backbone rate was measured
-        // (full_finetune validation, 3 seeds, head 2e-3): 74.9% at 2e-4, 81.1% at 5e-4, 85.8% at 1e-3,
-        // 76.9% and unstable at 2e-3; partial_unfreeze 58.7% at 2e-4, 70.0% at 1e-3.
-        // Balanced validation and test parts, bounded by hard ham's 250 e-mails after the budget.
-        { epochs: 8, batchSize: 16, headLr: 2e-3, probeLr: 0.1, backboneLr: 1e-3, weightDecay: 0.01, labelBudget: 100, partialK: 2, labelBudgetExplicit: false, validationFraction: 0.2, testFraction: 0.3, validationPerClassCap: 60, testPerClassCap: 100 };
+  const base: ModalityPlan = { ...kindOf(modality).defaults, labelBudgetExplicit: false };
   if (o.quick) {
     base.epochs = 2;
     base.labelBudget = 16;
@@ -152,7 +118,7 @@ export function modalityPlan(
 export const AUTO_FOLDS = 5;
 
 export const DEFAULT_LAB_OPTIONS: LabOptions = {
-  modalities: ['vision', 'text'],
+  modalities: [...MODALITIES],
   // The four depths of the learning track; the other strategies are asked for by name.
   strategies: [...DEFAULT_STRATEGIES],
   seeds: [0, 1, 2],

@@ -18,7 +18,7 @@ import { taskMetadata } from '../adapt/task-weights.js';
 import type { Modality, StrategyName } from '../record/vocabulary.js';
 import { writeJsonAtomic } from '../io/atomic-file.js';
 import { ConfigError } from '../errors.js';
-import type { LabBackbone } from './backbone.js';
+import type { Backbone, SavedPreprocessing } from '../kinds/backbone.js';
 
 export const MODEL_MANIFEST_FILE = 'adaptlab-model.json';
 export const MODEL_FORMAT = 'adaptlab.model/1';
@@ -36,7 +36,7 @@ export interface ModelManifest {
   fold: { index: number; of: number } | null;
   classNames: string[];
   /** How inputs are prepared: image size and per-channel normalisation (bilinear resize), or the sequence length. */
-  preprocessing: { image: { imageSize: number; mean: number[]; std: number[]; resize: 'bilinear' } } | { text: { maxLength: number } };
+  preprocessing: SavedPreprocessing;
   /** The pretrained backbone the task file must be loaded over (scratch: none needed). */
   backbone: { key: string; source: string };
   /** The full model, in the ecosystem's layout. */
@@ -55,7 +55,7 @@ export function stagedModelDir(out: string, modality: Modality, strategy: Strate
 }
 
 /** Writes a trained model directory atomically: into a temporary sibling, then renamed into place. */
-export async function writeModelDir(dir: string, trained: TrainedTrial, backbone: LabBackbone, classNames: string[], trialFingerprint: string): Promise<ModelManifest> {
+export async function writeModelDir(dir: string, trained: TrainedTrial, backbone: Backbone, classNames: string[], trialFingerprint: string): Promise<ModelManifest> {
   const { record, model } = trained;
   const temp = `${dir}.tmp-${process.pid}`;
   rmSync(temp, { recursive: true, force: true });
@@ -63,10 +63,10 @@ export async function writeModelDir(dir: string, trained: TrainedTrial, backbone
   try {
     if (model instanceof BertForSequenceClassification) {
       saveBert(model, temp);
-      await backbone.text!.tokenizer.save(temp);
     } else {
       saveModel(model, join(temp, WEIGHTS_FILE));
     }
+    await backbone.writeModelFiles(temp);
     const taskPath = join(temp, TASK_FILE);
     writeSafetensors(taskPath, trained.taskFile, taskMetadata(backbone.key, record.strategy));
     const fold = record.fold && 'index' in record.fold ? { ...record.fold } : null;
@@ -78,9 +78,7 @@ export async function writeModelDir(dir: string, trained: TrainedTrial, backbone
       seed: record.seed,
       fold,
       classNames: [...classNames],
-      preprocessing: backbone.image
-        ? { image: { imageSize: backbone.image.imageSize, mean: [...backbone.image.mean], std: [...backbone.image.std], resize: 'bilinear' } }
-        : { text: { maxLength: backbone.text!.maxLength } },
+      preprocessing: backbone.savedPreprocessing(),
       backbone: { key: backbone.key, source: backbone.source },
       weights: WEIGHTS_FILE,
       task: { file: TASK_FILE, bytes: statSync(taskPath).size, tensors: trained.taskFile.size },

@@ -3,21 +3,16 @@
 // user's own image folder or text table. The decision is made on one validation split, or, when
 // that would be too coarse for the margin (or when asked), by k-fold cross-validation over every
 // labelled example outside the test split.
-import { loadMnist } from '../data/vision-datasets.js';
-import { loadSpamAssassin } from '../data/text-datasets.js';
-import { loadImageFolder } from '../data/image-folder.js';
-import { readTextTable } from '../data/text-table.js';
 import { splitDataset, checkDisjointSplit } from '../data/splits.js';
-import { imageBatch } from '../data/image-batch.js';
-import { encodeTextBatch } from '../data/text-batch.js';
-import { imageTable, tokenTable, subsetTable, type ExampleTable } from '../data/example-table.js';
+import { subsetTable, type ExampleTable } from '../data/example-table.js';
 import { assignFolds } from '../data/folds.js';
-import { imageThumbnail, textSnippet, type ExampleDisplay } from '../data/example-display.js';
-import type { ImageRecord, TextRecord, LabeledDataset, DataSplit } from '../data/types.js';
+import type { ExampleDisplay } from '../data/example-display.js';
+import type { LabeledDataset, DataSplit } from '../data/types.js';
 import type { DataAllocation } from '../record/run-record.js';
 import type { TrialData } from '../adapt/trial.js';
-import { ConfigError, DataError } from '../errors.js';
-import type { LabBackbone } from './backbone.js';
+import { ConfigError } from '../errors.js';
+import type { Backbone, LabeledRecord } from '../kinds/backbone.js';
+import { kindOf } from '../kinds/registry.js';
 import { AUTO_FOLDS, type ModalityPlan } from './options.js';
 
 export interface PreparedTarget {
@@ -37,13 +32,6 @@ export interface PreparedTarget {
   dispose(): void;
 }
 
-async function loadTarget(backbone: LabBackbone, dataPath: string | undefined, columns: { text?: string; label?: string; encoding?: 'utf8' | 'utf8-replace' }): Promise<LabeledDataset<ImageRecord> | LabeledDataset<TextRecord>> {
-  // Images are decoded no larger than the backbone needs (a huge file costs its target size, not its own).
-  if (backbone.modality === 'vision') return dataPath ? loadImageFolder(dataPath, { imageSize: backbone.image?.imageSize }) : loadMnist();
-  if (!dataPath) return loadSpamAssassin();
-  return readTextTable(dataPath, { textColumn: columns.text, labelColumn: columns.label, encoding: columns.encoding });
-}
-
 export interface TargetOptions {
   data?: string;
   splitSeed: number;
@@ -56,8 +44,8 @@ export interface TargetOptions {
   margin: number;
 }
 
-export async function prepareTarget(backbone: LabBackbone, plan: ModalityPlan, options: TargetOptions): Promise<PreparedTarget> {
-  const dataset = (await loadTarget(backbone, options.data, { text: options.textColumn, label: options.labelColumn, encoding: options.encoding })) as LabeledDataset<ImageRecord | TextRecord>;
+export async function prepareTarget(backbone: Backbone, plan: ModalityPlan, options: TargetOptions): Promise<PreparedTarget> {
+  const dataset = await kindOf(backbone.modality).loadTarget(backbone, { path: options.data, textColumn: options.textColumn, labelColumn: options.labelColumn, encoding: options.encoding });
   const classSizes = dataset.classNames.map((_, c) => dataset.records.filter((r) => r.label === c).length);
   const smallest = Math.min(...classSizes);
   const validation = plan.validationPerClassCap ? { perClass: Math.min(plan.validationPerClassCap, Math.floor(smallest * plan.validationFraction) || 1) } : { fraction: plan.validationFraction };
@@ -74,12 +62,12 @@ export async function prepareTarget(backbone: LabBackbone, plan: ModalityPlan, o
 
   const coarse = 1 / single.validation.length > options.margin;
   const folds = options.folds === 'auto' ? (coarse ? AUTO_FOLDS : 1) : options.folds;
-  const makeTable = backbone.modality === 'vision' ? imageTableMaker(backbone) : textTableMaker(backbone);
-  const show = backbone.modality === 'vision' ? (r: ImageRecord | TextRecord) => imageThumbnail(r as ImageRecord) : (r: ImageRecord | TextRecord) => textSnippet(r as TextRecord);
+  const makeTable = (records: LabeledRecord[]): Promise<ExampleTable> => backbone.table(records);
+  const show = (r: LabeledRecord): ExampleDisplay | Promise<ExampleDisplay> => backbone.show(r);
   const base = {
     dataset: { name: dataset.name, classNames: dataset.classNames, contentHash: dataset.contentHash },
     // What the loader skipped or noticed (links not followed, duplicates dropped, images shrunk on decoding) comes first.
-    preprocessing: [...loaderNotes(dataset.report), ...describePreprocessing(backbone, dataset.records)],
+    preprocessing: [...loaderNotes(dataset.report), ...backbone.describePreparation(dataset.records)],
   };
   const margin = `${(100 * options.margin).toFixed(2)}-point margin`;
 
@@ -148,7 +136,7 @@ export async function prepareTarget(backbone: LabBackbone, plan: ModalityPlan, o
 }
 
 /** Held-out records by id; a cross-validated test prediction's id carries its fold (`<id>@<fold>`, joinFolds). */
-function exampleShower(show: (r: ImageRecord | TextRecord) => ExampleDisplay | Promise<ExampleDisplay>, records: readonly (ImageRecord | TextRecord)[]): (id: string) => Promise<ExampleDisplay | null> {
+function exampleShower(show: (r: LabeledRecord) => ExampleDisplay | Promise<ExampleDisplay>, records: readonly LabeledRecord[]): (id: string) => Promise<ExampleDisplay | null> {
   const byId = new Map(records.map((r) => [r.id, r]));
   return async (id) => {
     const record = byId.get(id) ?? byId.get(id.replace(/@\d+$/, ''));
@@ -162,55 +150,7 @@ function disposeTables(t: TrialData): void {
   t.test.dispose();
 }
 
-function imageTableMaker(backbone: LabBackbone): (records: (ImageRecord | TextRecord)[]) => Promise<ExampleTable> {
-  const prep = backbone.image;
-  if (!prep) throw new ConfigError(`${backbone.source}: a vision backbone must say its image size and normalisation`);
-  return async (records) => {
-    const images = records as ImageRecord[];
-    const { images: batch, labels } = imageBatch(images, prep);
-    labels.dispose();
-    return imageTable(batch, images.map((r) => r.label), images.map((r) => r.id));
-  };
-}
-
-function textTableMaker(backbone: LabBackbone): (records: (ImageRecord | TextRecord)[]) => Promise<ExampleTable> {
-  const prep = backbone.text;
-  if (!prep) throw new ConfigError(`${backbone.source}: a text backbone must bring its tokenizer and sequence length`);
-  return async (records) => {
-    const texts = records as TextRecord[];
-    if (texts.some((r) => r.text.trim() === '')) throw new DataError('a text example is empty after loading; every example needs some text');
-    const batch = await encodeTextBatch(prep.tokenizer, texts.map((r) => r.text), { maxLength: prep.maxLength, padding: 'max_length' });
-    return tokenTable(batch, texts.map((r) => r.label), texts.map((r) => r.id));
-  };
-}
-
-/** What the files hold and what the lab does to them, in sentences for the console, the note and summary.json. */
-function describePreprocessing(backbone: LabBackbone, records: readonly (ImageRecord | TextRecord)[]): string[] {
-  if (backbone.image) {
-    const prep = backbone.image;
-    const kinds = new Map<string, number>();
-    for (const r of records as ImageRecord[]) {
-      const k = `${r.width}x${r.height} ${r.channels === 1 ? 'grey' : 'RGB'}`;
-      kinds.set(k, (kinds.get(k) ?? 0) + 1);
-    }
-    const held = [...kinds.entries()].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([k, n]) => `${n} ${k}`).join(', ');
-    const grey = (records as ImageRecord[]).some((r) => r.channels === 1);
-    const fmt = (v: readonly number[]): string => `[${v.map((x) => Number(x.toFixed(4))).join(', ')}]`;
-    return [
-      `The data holds ${records.length} images (as loaded: ${held}${kinds.size > 4 ? ', and other sizes' : ''}).`,
-      `Each becomes a 3 x ${prep.imageSize} x ${prep.imageSize} input for ${backbone.arch}: the shorter side resized to ${prep.imageSize} pixels (bilinear), centre-cropped to a square` +
-        `${grey ? ', grey images repeated into the 3 channels' : ''}, then normalised per channel with mean ${fmt(prep.mean)} and std ${fmt(prep.std)} (the backbone's own preprocessing).`,
-    ];
-  }
-  const text = backbone.text!;
-  const lengths = (records as TextRecord[]).map((r) => r.text.length);
-  return [
-    `The table holds ${records.length} texts of ${Math.min(...lengths)} to ${Math.max(...lengths)} characters.`,
-    `Each is tokenised with the backbone's WordPiece tokenizer (${text.tokenizer.vocabSize} tokens), cut to ${text.maxLength} tokens including [CLS] and [SEP], and padded to that length.`,
-  ];
-}
-
-function loaderNotes(report: LabeledDataset<ImageRecord | TextRecord>['report']): string[] {
+function loaderNotes(report: LabeledDataset<LabeledRecord>['report']): string[] {
   if (!report) return [];
   const skipped = report.skipped > 0 ? [`The loader skipped ${report.skipped} of ${report.entriesRead} entries: ${report.skippedDetails.slice(0, 3).join('; ')}${report.skippedDetails.length > 3 ? '; …' : ''}.`] : [];
   return [...skipped, ...report.notes.map((n) => (n.endsWith('.') ? n : `${n}.`))];

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadBert, loadBackbone, resolveBackbone, resnet, saveModel, StateDictError, UsageError, noGrad, tidy, type ClassificationModel, type LabBackbone } from '../../src/index.js';
+import { loadBert, loadBackbone, resolveBackbone, resnet, saveModel, StateDictError, UsageError, noGrad, tidy, type ClassificationModel, type TextBackbone, type AnyBackbone } from '../../src/index.js';
 import { encodeTextBatch, disposeTextBatch } from '../../src/data/text-batch.js';
 import { repoRoot, assertClose } from '../helpers.js';
 
@@ -25,9 +25,10 @@ function huggingFaceCopy(name: string): string {
   return dir;
 }
 
-async function logits(backbone: LabBackbone, model: ClassificationModel): Promise<number[]> {
-  const batch = await encodeTextBatch(backbone.text!.tokenizer, ['Subject: cheap meds\nBuy now, limited offer!', 'Meeting moved to 3pm, see agenda attached.'], {
-    maxLength: backbone.text!.maxLength,
+async function logits(backbone: AnyBackbone, model: ClassificationModel): Promise<number[]> {
+  if (backbone.modality !== 'text') throw new Error(`expected a text backbone, got a ${backbone.modality} one`);
+  const batch = await encodeTextBatch(backbone.text.tokenizer, ['Subject: cheap meds\nBuy now, limited offer!', 'Meeting moved to 3pm, see agenda attached.'], {
+    maxLength: backbone.text.maxLength,
   });
   try {
     model.eval();
@@ -43,7 +44,7 @@ test("resolveBackbone('text', <repo>/backbones/text): the backbone directory, ke
   assert.equal(b.arch, 'bert');
   assert.equal(b.key, `text:bert:${sha256}`);
   assert.equal(b.key, embedded.key);
-  assert.ok(b.text && b.text.tokenizer.vocabSize === 8000, 'tokenizer from the directory');
+  assert.ok(b.modality === 'text' && b.text.tokenizer.vocabSize === 8000, 'tokenizer from the directory');
   const model = b.buildModel('pretrained', 3, 4, ['a', 'b', 'c', 'd']);
   const twin = embedded.buildModel('pretrained', 3, 4, ['a', 'b', 'c', 'd']);
   try {
@@ -82,7 +83,8 @@ test('loadBert with allowMissingPooler: loads, reports the seeded pooler and the
     assert.ok(report.notes.some((n) => /no pooler/.test(n) && /seed 7/.test(n)), report.notes.join('\n'));
     assert.ok(report.notes.some((n) => /cls\.\*/.test(n)), report.notes.join('\n'));
     assert.ok(report.ignoredKeys.some((k) => k.startsWith('cls.predictions.')));
-    const lab = { text: b.text } as LabBackbone;
+    assert.equal(b.modality, 'text');
+    const lab = b as TextBackbone;
     assertClose(await logits(lab, model), await logits(lab, reference), 0, 0, 'logits');
   } finally {
     model.dispose();

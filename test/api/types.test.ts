@@ -26,7 +26,7 @@ const consumer = `import {
   FeatureCache,
   zeros,
   type LoadedBackbone,
-  type LabBackbone,
+  type Backbone,
   type TrainedTrial,
   type TrialSetup,
   type LoadBertOptions,
@@ -39,7 +39,7 @@ export function adapt(setup: TrialSetup): ClassificationModel {
   const trained: TrainedTrial = trainTrial(setup);
   return trained.model;
 }
-export async function backbones(): Promise<[LoadedBackbone, LabBackbone]> {
+export async function backbones(): Promise<[LoadedBackbone, Backbone]> {
   const b = loadBackbone(embeddedBackboneDir('text'));
   const { model } = loadBert(b.dir, options);
   saveBert(model, '/tmp/never-written');

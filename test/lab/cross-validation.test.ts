@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { runLab } from '../../src/lab/run-lab.js';
 import { DEFAULT_LAB_OPTIONS, modalityPlan, type LabOptions } from '../../src/lab/options.js';
-import { resolveBackbone } from '../../src/lab/backbone.js';
+import { resolveBackbone } from '../../src/kinds/load.js';
 import { prepareTarget } from '../../src/lab/targets.js';
 import { evidenceFromTrials } from '../../src/decide/evidence.js';
 import type { TrialRecord } from '../../src/record/run-record.js';

@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { embeddedBackboneDir, loadBackbone } from '../../src/pretrain/embedded.js';
+import { embeddedBackboneDir, loadBackbone } from '../../src/kinds/load.js';
+import type { VisionBackbone } from '../../src/kinds/vision/backbone.js';
+import type { TextBackbone } from '../../src/kinds/text/backbone.js';
 import type { TextManifest, VisionManifest } from '../../src/pretrain/manifest.js';
 import { imageBatch } from '../../src/data/image-batch.js';
 import { encodeTextBatch, disposeTextBatch } from '../../src/data/text-batch.js';
@@ -39,7 +41,7 @@ test('shipped vision backbone: a full (not quick) ResNet-20 run with >= 88% Fash
     noGrad(() =>
       tidy(() => {
         model.eval();
-        assert.deepEqual(model.forward(imageBatch(digits, b.image!).images).shape, [3, 10]);
+        assert.deepEqual(model.forward(imageBatch(digits, (b as VisionBackbone).image).images).shape, [3, 10]);
       }),
     );
   } finally {
@@ -56,11 +58,11 @@ test('shipped text backbone: full run, masked-token accuracy clearly above the u
   const se = Math.sqrt((m.source.unigramBaseline * (1 - m.source.unigramBaseline)) / m.source.maskedPositions);
   assert.ok(m.source.maskedAccuracy - m.source.unigramBaseline > 10 * se, `masked accuracy ${m.source.maskedAccuracy} vs unigram ${m.source.unigramBaseline} (standard error ${se.toFixed(4)})`);
   assert.ok(m.source.maskedPositions >= 10_000, `${m.source.maskedPositions} masked positions`);
-  assert.equal(m.vocabSize, b.text!.tokenizer.vocabSize);
+  assert.equal(m.vocabSize, (b as TextBackbone).text.tokenizer.vocabSize);
   assert.match(m.command, /^adaptlab pretrain text/);
   assert.ok(m.weights.bytes <= 5 * 2 ** 20, `${m.weights.bytes} bytes`);
   const model = b.buildModel('pretrained', 0, 3);
-  const batch = await encodeTextBatch(b.text!.tokenizer, ['Subject: cheap meds\nBuy now, limited offer!'], { maxLength: b.text!.maxLength });
+  const batch = await encodeTextBatch((b as TextBackbone).text.tokenizer, ['Subject: cheap meds\nBuy now, limited offer!'], { maxLength: (b as TextBackbone).text.maxLength });
   try {
     noGrad(() =>
       tidy(() => {

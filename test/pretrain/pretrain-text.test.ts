@@ -7,7 +7,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pretrainCommand } from '../../src/cli/commands/pretrain.js';
-import { loadBackbone } from '../../src/pretrain/embedded.js';
+import { loadBackbone } from '../../src/kinds/load.js';
+import type { TextBackbone } from '../../src/kinds/text/backbone.js';
 import { loadBertForMaskedLM, readBertConfig, BertForSequenceClassification } from '../../src/models/index.js';
 import { BertTokenizer } from '../../src/data/tokenizer.js';
 import { encodeTextBatch, disposeTextBatch } from '../../src/data/text-batch.js';
@@ -91,15 +92,15 @@ test('adaptlab evaluate scores the masked-LM output on a table of texts: seeded 
 test('loadBackbone: tokenizer + maxLength; pretrained and random classification models; forward passes', async () => {
   const b = loadBackbone(out);
   assert.equal(b.modality, 'text');
-  assert.equal(b.image, undefined);
-  assert.ok(b.text!.tokenizer instanceof BertTokenizer);
-  assert.equal(b.text!.maxLength, 128);
-  assert.equal(b.text!.tokenizer.vocabSize, (b.manifest as TextManifest).vocabSize);
-  assert.match(b.describe(), /masked-LM pretrained on Moby Dick, the State of the Union addresses and the SpamAssassin 2003 e-mails \(labels never read\) .*quick run/);
+  assert.equal(b.modality, 'text');
+  assert.ok((b as TextBackbone).text.tokenizer instanceof BertTokenizer);
+  assert.equal((b as TextBackbone).text.maxLength, 128);
+  assert.equal((b as TextBackbone).text.tokenizer.vocabSize, (b.manifest as TextManifest).vocabSize);
+  assert.match(b.source, /masked-LM pretrained on Moby Dick, the State of the Union addresses and the SpamAssassin 2003 e-mails \(labels never read\) .*quick run/);
   const before = snapshot();
   const pretrained = b.buildModel('pretrained', 2, 3, ['easy_ham', 'hard_ham', 'spam']);
   const random = b.buildModel('random', 2, 3);
-  const batch = await encodeTextBatch(b.text!.tokenizer, ['Call now to claim your free prize!', 'The meeting moved to Thursday.'], { maxLength: b.text!.maxLength });
+  const batch = await encodeTextBatch((b as TextBackbone).text.tokenizer, ['Call now to claim your free prize!', 'The meeting moved to Thursday.'], { maxLength: (b as TextBackbone).text.maxLength });
   try {
     assert.ok(pretrained instanceof BertForSequenceClassification);
     assert.deepEqual(pretrained.headInfo.classNames, ['easy_ham', 'hard_ham', 'spam']);

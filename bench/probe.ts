@@ -3,42 +3,42 @@
 // architecture, over several seeds. Pretraining helps only if the pretrained probe beats the
 // random one by more than the seed-to-seed spread.
 //
-// Targets: MNIST digits (vision) and Spam Assassin easy ham / hard ham / spam (text), split with
-// a fixed split seed: 20% of each class for test, a fixed number per class for validation (epoch
-// selection), and at most `labelBudget` training examples per class. The seeds vary what a seed
+// Targets: each kind's default target task (MNIST digits; Spam Assassin easy ham / hard ham /
+// spam), split with a fixed split seed: 20% of each class for test, a fixed number per class for
+// validation (epoch selection: 50, or a tenth of the smallest class when that is fewer), and at
+// most `labelBudget` training examples per class. The seeds vary what a seed
 // varies in the lab (the head's initialisation, the batch order and, for 'random', the backbone's
 // initialisation), not the data, so both arms are scored on the same examples.
 // Two probes run on the same cached features (the backbone in inference mode, as the lab's
 // feature cache computes them):
 //  - `probe`: the textbook linear probe: features z-scored with the training split's per-feature
-//    mean and sd, then a full-batch softmax regression (AdamW), keeping the step with the best
-//    validation accuracy. It measures what the features hold, not how easy they are to optimise:
+//    mean and sd, then a full-batch softmax regression (AdamW) trained by fit(), one step per
+//    epoch, keeping the step with the best validation accuracy. It measures what the features hold, not how easy they are to optimise:
 //    pooled ReLU features have a large common offset (mean >> sd), which a head trained on raw
 //    features with a few hundred small steps does not get past;
 //  - `labFrozen`: the lab's own trial (adapt/trial.ts) with the 'frozen' strategy as configured
 //    here (standardised features folded into the head, minibatch AdamW, cosine schedule): what the
 //    lab's frozen strategy sees.
-import { loadMnist } from '../data/vision-datasets.js';
-import { loadSpamAssassin } from '../data/text-datasets.js';
-import { splitDataset } from '../data/splits.js';
-import { imageBatch } from '../data/image-batch.js';
-import { encodeTextBatch } from '../data/text-batch.js';
-import { imageTable, tokenTable, type ExampleTable } from '../data/example-table.js';
-import type { DataSplit, ImageRecord, LabeledDataset, TextRecord } from '../data/types.js';
-import { runTrial, type TrialData } from '../adapt/trial.js';
-import { defineStrategy } from '../adapt/strategies.js';
-import { FeatureCache } from '../adapt/feature-cache.js';
-import type { SeedStat } from '../record/run-record.js';
-import { seedStat } from '../evaluate/statistics.js';
-import { splitMetrics } from '../evaluate/metrics.js';
-import { F, Tensor, manualSeed, noGrad, tidy, keep } from '../tensor/index.js';
-import { AdamW } from '../optim/index.js';
-import { Linear } from '../nn/index.js';
-import { ArgumentError, ConfigError } from '../errors.js';
-import { embeddedBackboneDir, loadBackbone, type BackboneModality, type LoadedBackbone } from './embedded.js';
+import { splitDataset } from '../src/data/splits.js';
+import type { DataSplit } from '../src/data/types.js';
+import { runTrial, type TrialData } from '../src/adapt/trial.js';
+import { defineStrategy } from '../src/adapt/strategies.js';
+import { FeatureCache } from '../src/adapt/feature-cache.js';
+import type { SeedStat } from '../src/record/run-record.js';
+import type { Modality } from '../src/record/vocabulary.js';
+import { seedStat } from '../src/evaluate/statistics.js';
+import { splitMetrics } from '../src/evaluate/metrics.js';
+import { F, Tensor, manualSeed, noGrad, tidy, keep } from '../src/tensor/index.js';
+import { AdamW, constant } from '../src/optim/index.js';
+import { Linear } from '../src/nn/index.js';
+import { fit } from '../src/train/fit.js';
+import { ArgumentError, ConfigError } from '../src/errors.js';
+import type { Backbone, LabeledRecord } from '../src/kinds/backbone.js';
+import { kindOf } from '../src/kinds/registry.js';
+import { embeddedBackboneDir, loadBackbone } from '../src/kinds/load.js';
 
 export interface ProbeOptions {
-  modality: BackboneModality;
+  modality: Modality;
   /** Default: the embedded backbone of the modality. */
   backboneDir?: string;
   /** Training examples per class. Default 100. */
@@ -53,7 +53,7 @@ export interface ProbeOptions {
   batchSize?: number;
   /** Lab frozen trial: AdamW learning rate of the head. Default 1e-2. */
   headLr?: number;
-  /** Validation examples per class. Default 50 (vision) / 25 (text: hard ham has only 250). */
+  /** Validation examples per class. Default 50, or a tenth of the smallest class when that is fewer (hard ham's 250 give 25). */
   validationPerClass?: number;
   log?: (line: string) => void;
 }
@@ -78,7 +78,7 @@ export interface ProbeArm {
 }
 
 export interface ProbeResult {
-  modality: BackboneModality;
+  modality: Modality;
   backbone: string;
   dataset: { name: string; classNames: string[]; contentHash: string; splitSeed: number; labelBudget: number; sizes: { train: number; validation: number; test: number } };
   settings: {
@@ -128,29 +128,33 @@ export function standardisedProbe(
     const [xTrain, xVal, xTest] = [z(data.train.x), z(data.validation.x), z(data.test.x)];
     manualSeed(seed);
     const head = new Linear(xTrain.size(1), numClasses);
-    const optimizer = new AdamW(head.parameters(), { lr: settings.lr, weightDecay: settings.weightDecay });
     const predict = (x: Tensor): number[] => noGrad(() => tidy(() => head.forward(x).argmax(1).toArray()));
     const accuracy = (p: number[], y: Tensor): number => {
       const labels = y.toArray();
       return p.filter((v, i) => v === labels[i]).length / labels.length;
     };
-    let best = { step: 0, validation: -1, state: new Map<string, Tensor>() };
+    const all = Uint32Array.from({ length: xTrain.size(0) }, (_, i) => i);
     try {
-      for (let step = 1; step <= settings.steps; step++) {
-        tidy(() => {
-          optimizer.zeroGrad();
-          F.crossEntropy(head.forward(xTrain), data.train.y).backward();
-          optimizer.step();
-        });
-        if (step % settings.evalEvery === 0 || step === settings.steps) {
-          const v = accuracy(predict(xVal), data.validation.y);
-          if (v > best.validation) {
-            for (const t of best.state.values()) t.dispose();
-            best = { step, validation: v, state: new Map([...head.stateDict()].map(([k, t]) => [k, keep(t.detach().clone())])) };
-          }
-        }
-      }
-      head.loadStateDict(best.state);
+      // Full batch: one "epoch" is one step over every training row.
+      const fitted = fit<Map<string, Tensor>>({
+        examples: all.length,
+        epochs: settings.steps,
+        batchSize: all.length,
+        optimizer: new AdamW(head.parameters(), { lr: settings.lr, weightDecay: settings.weightDecay }),
+        schedule: constant(),
+        order: () => all,
+        loss: () => F.crossEntropy(head.forward(xTrain), data.train.y),
+        validate: () => accuracy(predict(xVal), data.validation.y),
+        validateEvery: settings.evalEvery,
+        keeper: {
+          snapshot: () => new Map([...head.stateDict()].map(([k, t]) => [k, keep(t.detach().clone())])),
+          restore: (state) => head.loadStateDict(state),
+          release: (state) => {
+            for (const t of state.values()) t.dispose();
+          },
+        },
+      });
+      const best = { step: fitted.bestEpoch, validation: fitted.bestValidation };
       const testPredictions = predict(xTest);
       const labels = data.test.y.toArray();
       const metrics = splitMetrics({ ids: labels.map((_, i) => String(i)), labels, predictions: testPredictions }, numClasses);
@@ -163,8 +167,6 @@ export function standardisedProbe(
         wallSeconds: (performance.now() - t0) / 1000,
       };
     } finally {
-      for (const t of best.state.values()) t.dispose();
-      optimizer.dispose();
       head.dispose();
     }
   });
@@ -180,25 +182,8 @@ function compare(protocol: ProbeArm['protocol'], results: Record<'pretrained' | 
   return { pretrained, random, gap: { test, validation: pretrained.validation.mean - random.validation.mean, spread, beyondSpread: test > spread } };
 }
 
-function tablesFor(backbone: LoadedBackbone, split: DataSplit<ImageRecord> | DataSplit<TextRecord>): Promise<TrialData> | TrialData {
-  if (backbone.image) {
-    const image = backbone.image;
-    const table = (records: ImageRecord[]): ExampleTable => {
-      const { images, labels } = imageBatch(records, image);
-      labels.dispose();
-      return imageTable(images, records.map((r) => r.label), records.map((r) => r.id));
-    };
-    const s = split as DataSplit<ImageRecord>;
-    return { train: table(s.train), validation: table(s.validation), test: table(s.test) };
-  }
-  const text = backbone.text;
-  if (!text) throw new ConfigError(`${backbone.dir}: the backbone brings neither image preprocessing nor a tokenizer`);
-  const table = async (records: TextRecord[]): Promise<ExampleTable> => {
-    const batch = await encodeTextBatch(text.tokenizer, records.map((r) => r.text), { maxLength: text.maxLength, padding: 'max_length' });
-    return tokenTable(batch, records.map((r) => r.label), records.map((r) => r.id));
-  };
-  const s = split as DataSplit<TextRecord>;
-  return (async () => ({ train: await table(s.train), validation: await table(s.validation), test: await table(s.test) }))();
+async function tablesFor(backbone: Backbone, split: DataSplit<LabeledRecord>): Promise<TrialData> {
+  return { train: await backbone.table(split.train), validation: await backbone.table(split.validation), test: await backbone.table(split.test) };
 }
 
 function arm(init: 'pretrained' | 'random', protocol: ProbeArm['protocol'], seeds: ProbeSeedResult[]): ProbeArm {
@@ -224,17 +209,18 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeResult> {
   const log = options.log ?? (() => undefined);
   const backbone = loadBackbone(options.backboneDir ?? embeddedBackboneDir(modality));
   if (backbone.modality !== modality) throw new ConfigError(`${backbone.dir} holds a ${backbone.modality} backbone, not a ${modality} one`);
-  log(`probe ${modality}: ${backbone.describe()}`);
+  log(`probe ${modality}: ${backbone.source}`);
 
-  const dataset: LabeledDataset<ImageRecord> | LabeledDataset<TextRecord> = modality === 'vision' ? await loadMnist() : loadSpamAssassin();
-  const validationPerClass = options.validationPerClass ?? (modality === 'vision' ? 50 : 25);
-  const split = splitDataset<ImageRecord | TextRecord>(dataset as LabeledDataset<ImageRecord | TextRecord>, {
+  const dataset = await kindOf(modality).loadTarget(backbone, {});
+  const smallest = Math.min(...dataset.classNames.map((_, c) => dataset.records.filter((r) => r.label === c).length));
+  const validationPerClass = options.validationPerClass ?? Math.min(50, Math.floor(smallest / 10));
+  const split = splitDataset(dataset, {
     seed: splitSeed,
     test: { fraction: 0.2 },
     validation: { perClass: validationPerClass },
     trainPerClass: labelBudget,
   });
-  const data = await tablesFor(backbone, split as DataSplit<ImageRecord> | DataSplit<TextRecord>);
+  const data = await tablesFor(backbone, split);
   const numClasses = dataset.classNames.length;
   const cache = new FeatureCache();
   log(`probe ${modality}: ${dataset.name}, ${split.train.length} train / ${split.validation.length} validation / ${split.test.length} test (budget ${labelBudget} per class)`);
@@ -284,7 +270,7 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeResult> {
     }
     return {
       modality,
-      backbone: backbone.describe(),
+      backbone: backbone.source,
       dataset: {
         name: dataset.name,
         classNames: dataset.classNames,

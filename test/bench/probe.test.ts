@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fromTypedArray, manualSeed, randn, tidy } from '../../src/tensor/index.js';
-import { standardisedProbe, formatSeedStat } from '../../src/pretrain/probe.js';
+import { standardisedProbe, formatSeedStat } from '../../bench/probe.js';
 import { snapshot } from '../helpers.js';
 
 /** n examples of k classes in d dims: offset 50 on every feature, class signal 1 on feature `label`, noise 0.1. */
