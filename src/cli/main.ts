@@ -54,7 +54,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     const hint = didYouMean(name, names);
     throw new UsageError(`unknown command "${name}"${hint || `. Commands: ${names.join(', ')}`}`);
   }
-  const args = parseArgs(command, rest);
+  return runParsed(command, rest);
+}
+
+/** One command's arguments parsed and run: --help and --version answered, --threads set. */
+async function runParsed(command: CommandSpec, argv: readonly string[]): Promise<number> {
+  const args = parseArgs(command, argv);
   if (args.options.help) {
     console.log(helpText(command));
     return 0;
@@ -73,8 +78,22 @@ export async function main(argv: readonly string[]): Promise<number> {
 
 /** Runs the CLI and maps failures to exit codes: 2 for usage errors, 1 for everything else. */
 export async function runCli(argv: readonly string[]): Promise<number> {
+  return exitCode(() => main(argv));
+}
+
+/**
+ * Runs one command from its table exactly as `adaptlab <command>` does, with the same exit codes:
+ * the learning track's lab workflow is the lab command with its own default --out and its own
+ * reading of the result.
+ */
+export async function runCommand(command: CommandSpec, argv: readonly string[]): Promise<number> {
+  return exitCode(() => runParsed(command, argv));
+}
+
+/** Runs `run`; a failure prints one message and becomes exit code 2 (usage errors) or 1 (everything else). */
+async function exitCode(run: () => Promise<number>): Promise<number> {
   try {
-    return await main(argv);
+    return await run();
   } catch (err) {
     if (err instanceof AdaptlabError) {
       // Messages that already name the command ("adaptlab lab: ...") are printed as they are.

@@ -9,15 +9,15 @@
 //   node dist/academy/labs/resnet-bert-and-finetuning/src/pretrained-transfer-workflow.js --modality vision --out runs/vision
 //   node dist/academy/labs/resnet-bert-and-finetuning/src/pretrained-transfer-workflow.js --quick --modality text --strategies scratch,frozen,lora,full_finetune
 //
-// It accepts exactly the options of `adaptlab lab` (the same option table and parser), with its own
-// default run directory. What it adds is a compact terminal reading of the outcome: per modality,
+// It is `adaptlab lab` run through the CLI's own runCommand (the same option table, parser, checks
+// and exit codes: 2 for a usage error, 1 for a failure), with its own default run directory. What it adds is a compact terminal reading of the outcome: per modality,
 // how the labelled data was allocated (one validation split or cross-validation) and how many
 // rounds the race ran; strategy -> trainable parameters -> validation accuracy with its 95%
 // interval over seeds -> training FLOPs -> freeze audit -> sanity gates; and the recommended depth,
 // settled or provisional, with the evidence behind it.
 import { labCommand, labOptionsFrom } from '../../../../src/cli/commands/lab.js';
-import { parseArgs, helpText } from '../../../../src/cli/parse.js';
-import { cliVersion, type CommandSpec } from '../../../../src/cli/options.js';
+import { runCommand } from '../../../../src/cli/main.js';
+import type { CommandSpec } from '../../../../src/cli/options.js';
 import { STRATEGY_NAMES, type StrategyName } from '../../../../src/record/vocabulary.js';
 import type { LabResult, ModalityOutcome } from '../../../../src/lab/run-lab.js';
 import type { StrategySanity } from '../../../../src/record/run-record.js';
@@ -27,11 +27,6 @@ import { textTable } from '../../../shared/text-table.js';
 
 const DEFAULT_OUT = 'runs/resnet-bert-and-finetuning';
 
-const workflow: CommandSpec = {
-  ...labCommand,
-  options: { ...labCommand.options, out: { ...labCommand.options.out, default: DEFAULT_OUT } },
-  examples: ['pretrained-transfer-workflow --quick', 'pretrained-transfer-workflow --modality vision --num-seeds 5 --out runs/vision'],
-};
 
 function pct(x: number): string {
   return `${(100 * x).toFixed(1)}%`;
@@ -92,32 +87,22 @@ function resultLines(result: LabResult): string[] {
   return lines;
 }
 
-async function main(argv: string[]): Promise<number> {
-  const { options } = parseArgs(workflow, argv);
-  if (options.help) {
-    console.log(helpText(workflow).replace(/^adaptlab lab/, 'pretrained-transfer-workflow'));
+const workflow: CommandSpec = {
+  ...labCommand,
+  options: { ...labCommand.options, out: { ...labCommand.options.out, default: DEFAULT_OUT } },
+  examples: ['pretrained-transfer-workflow --quick', 'pretrained-transfer-workflow --modality vision --num-seeds 5 --out runs/vision'],
+  async run({ options }) {
+    const labOptions = labOptionsFrom(options);
+    // The engine reads its thread settings (--threads, set by runCommand) when it loads: import the lab only now.
+    const { runLab } = await import('../../../../src/lab/run-lab.js');
+    const { LabProgress } = await import('../../../../src/cli/lab-progress.js');
+    console.log(`Running ${labOptions.strategies.join(', ')} for ${labOptions.modalities.join(' and ')} over seeds ${labOptions.seeds.join(', ')}${labOptions.quick ? ' (quick)' : ''} -> ${labOptions.out}`);
+    const progress = new LabProgress();
+    const result = await runLab(labOptions, progress.events());
+    progress.done();
+    for (const line of resultLines(result)) console.log(line);
     return 0;
-  }
-  if (options.version) {
-    console.log(cliVersion());
-    return 0;
-  }
-  // Thread settings are read when the engine loads, so set them before importing the lab.
-  if (typeof options.threads === 'number') process.env.ADAPTLAB_THREADS = String(options.threads);
-  const labOptions = labOptionsFrom(options);
-  const { runLab } = await import('../../../../src/lab/run-lab.js');
-  const { LabProgress } = await import('../../../../src/cli/lab-progress.js');
-  console.log(`Running ${labOptions.strategies.join(', ')} for ${labOptions.modalities.join(' and ')} over seeds ${labOptions.seeds.join(', ')}${labOptions.quick ? ' (quick)' : ''} -> ${labOptions.out}`);
-  const progress = new LabProgress();
-  const result = await runLab(labOptions, progress.events());
-  progress.done();
-  for (const line of resultLines(result)) console.log(line);
-  return 0;
-}
+  },
+};
 
-try {
-  process.exitCode = await main(process.argv.slice(2));
-} catch (e) {
-  console.error(`pretrained-transfer-workflow: ${e instanceof Error ? e.message : String(e)}`);
-  process.exitCode = 2;
-}
+process.exitCode = await runCommand(workflow, process.argv.slice(2));
