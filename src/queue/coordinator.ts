@@ -51,13 +51,15 @@ export class QueueRunner implements TrialRunner {
     while (pending.size > 0) {
       const running: RunningTrial[] = [];
       for (const [id, t] of [...pending]) {
-        const job = await this.#queue.getJob(id);
+        // The state first, then the job: a job read first could finish before its state is asked,
+        // and would then be 'completed' without its return value. Completed and failed are final.
+        const state = await this.#queue.getJobState(id);
+        const job = state === 'unknown' ? undefined : await this.#queue.getJob(id);
         if (job === undefined) {
           this.#say(`queue: the job of ${trialName(t)} is gone from Redis (restarted without persistence?); enqueuing it again`);
           await this.#add(ctx, [t]);
           continue;
         }
-        const state = await job.getState();
         if (state === 'completed') {
           const result = this.#result(job, t);
           pending.delete(id);
