@@ -1,9 +1,10 @@
 // One trial: one strategy, one seed, the same data and budget as every other trial. It plans the
 // adaptation, trains with the planned parameter groups, selects the epoch with the best
 // validation accuracy, audits what stayed frozen, evaluates, and measures what it cost.
-import { Tensor, F, keep, noGrad, manualSeed, randperm, fromTypedArray, memoryStats, resetPeakMemory, safetensorsSize } from '../tensor/index.js';
+import { Tensor, F, keep, noGrad, manualSeed, fromTypedArray, memoryStats, resetPeakMemory, safetensorsSize } from '../tensor/index.js';
 import { AdamW, cosine } from '../optim/index.js';
 import { fit } from '../train/fit.js';
+import { epochOrder, purposeSeed } from '../train/seeds.js';
 import type { Activation, ClassificationModel, ModelInput } from '../models/contract.js';
 import { activationTable, type ExampleTable } from '../data/example-table.js';
 import { chainConsuming } from '../models/chain.js';
@@ -199,7 +200,7 @@ function phaseInputs(s: TrialSetup, model: ClassificationModel, p: AdaptationPla
 export function trainTrial(setup: TrialSetup): TrainedTrial {
   const { strategy, seed, data, batchSize, epochs } = setup;
   const phases = trialPhases(strategy, epochs);
-  manualSeed(seed);
+  // Seeds by purpose (train/seeds.ts): the model is initialised from the trial's seed itself.
   const model = setup.buildModel(strategy.init, seed);
   /** The plan in force (the last phase's once training ends); released however the trial ends. */
   const current: { plan: AdaptationPlan | null } = { plan: null };
@@ -208,6 +209,7 @@ export function trainTrial(setup: TrialSetup): TrainedTrial {
   let ok = false;
   try {
     // Adapters become part of the model (its parameters, groups and state dict) until merged.
+    if (strategy.adapters) manualSeed(purposeSeed(seed, 'adapters'));
     const adapters = strategy.adapters ? attachLoraTargets(model, strategy.adapters.targets, strategy.adapters) : new Map<string, LoraAdapter>();
     const record = train(setup, model, adapters);
     const plan = current.plan!;
@@ -283,8 +285,11 @@ export function trainTrial(setup: TrialSetup): TrainedTrial {
       const joinAt = p.unfreezeOrder.map((_, j) => Math.min(totalSteps - 1, Math.round(((j + 1) * (phase.spec.unfreezing?.allBy ?? 0) * totalSteps) / p.unfreezeOrder.length)));
       const joinedBefore = unfreezeLog.length;
       const joined = (): number => unfreezeLog.length - joinedBefore;
-      if (!seeded) manualSeed(seed); // after any feature extraction, so a cache hit or miss draws the same stream
+      // Dropout draws from libtorch's generator from here on, and nothing else does: seeded once,
+      // after any feature extraction (which draws nothing), as the first phase starts.
+      if (!seeded) manualSeed(purposeSeed(seed, 'dropout'));
       seeded = true;
+      const orderSeed = purposeSeed(seed, 'order');
       const epochOffset = epochsDone;
       const stepOffset = stepsDone;
       const fitted = fit<Map<string, Tensor>>({
@@ -293,14 +298,8 @@ export function trainTrial(setup: TrialSetup): TrainedTrial {
         batchSize,
         optimizer: new AdamW(p.optimizerGroups, { lr: phase.spec.lr.head }),
         schedule,
-        order: () => {
-          const order = randperm(tables.train.size);
-          try {
-            return Uint32Array.from(order.toArray());
-          } finally {
-            order.dispose();
-          }
-        },
+        // Epochs are numbered over all phases, so a later phase does not repeat an earlier order.
+        order: (epoch) => epochOrder(tables.train.size, orderSeed, epochOffset + epoch),
         startEpoch: () => model.train(),
         loss: (rows) => {
           const idx = rowIndex(rows);

@@ -4,26 +4,10 @@ import type { Tensor } from '../tensor/index.js';
 import type { ParamGroup } from '../optim/index.js';
 import type { FitResult } from '../train/fit.js';
 import { ConfigError } from '../errors.js';
-import { mulberry32 } from '../data/splits.js';
 import { Progress } from '../io/progress.js';
 
-/**
- * The example order of one epoch: a Fisher-Yates shuffle of 0..n-1 driven by mulberry32 seeded
- * from (seed, epoch). Pure JS integer arithmetic, so it is the same on every machine and does not
- * consume libtorch's generator (which dropout and masking use).
- */
-export function epochOrder(n: number, seed: number, epoch: number): Uint32Array {
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  const random = mulberry32((seed ^ Math.imul(epoch + 1, 0x85ebca6b)) >>> 0);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    const t = order[i];
-    order[i] = order[j];
-    order[j] = t;
-  }
-  return order;
-}
+/** The seeded epoch order every training loop uses (train/seeds.ts). */
+export { epochOrder } from '../train/seeds.js';
 
 /**
  * Two optimizer groups: matrices, embeddings and convolution kernels (more than one dimension) get
