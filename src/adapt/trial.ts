@@ -1,7 +1,7 @@
 // One trial: one strategy, one seed, the same data and budget as every other trial. It plans the
 // adaptation, trains with the planned parameter groups, selects the epoch with the best
 // validation accuracy, audits what stayed frozen, evaluates, and measures what it cost.
-import { Tensor, F, keep, noGrad, manualSeed, fromTypedArray, memoryStats, resetPeakMemory, safetensorsSize } from '../tensor/index.js';
+import { Tensor, F, keep, noGrad, manualSeed, fromTypedArray, memoryStats, resetPeakMemory, safetensorsSize, DEFAULT_DEVICE } from '../tensor/index.js';
 import { AdamW, cosine } from '../optim/index.js';
 import { fit } from '../train/fit.js';
 import { epochOrder, purposeSeed } from '../train/seeds.js';
@@ -52,6 +52,8 @@ export interface TrialSetup {
   /** Warm-up steps as a fraction of all steps, before the cosine decay. */
   warmupFraction?: number;
   featureCache: FeatureCache;
+  /** Where the model trains: the device the data tables live on (default: the CPU). */
+  device?: string;
   onProgress?(p: TrialProgress): void;
 }
 
@@ -200,6 +202,7 @@ function phaseInputs(s: TrialSetup, model: ClassificationModel, p: AdaptationPla
 export function trainTrial(setup: TrialSetup): TrainedTrial {
   const { strategy, seed, data, batchSize, epochs } = setup;
   const phases = trialPhases(strategy, epochs);
+  const device = setup.device ?? DEFAULT_DEVICE;
   // Seeds by purpose (train/seeds.ts): the model is initialised from the trial's seed itself.
   const model = setup.buildModel(strategy.init, seed);
   /** The plan in force (the last phase's once training ends); released however the trial ends. */
@@ -211,6 +214,9 @@ export function trainTrial(setup: TrialSetup): TrainedTrial {
     // Adapters become part of the model (its parameters, groups and state dict) until merged.
     if (strategy.adapters) manualSeed(purposeSeed(seed, 'adapters'));
     const adapters = strategy.adapters ? attachLoraTargets(model, strategy.adapters.targets, strategy.adapters) : new Map<string, LoraAdapter>();
+    // Built and initialised on the host (the same weights on every device), then moved, adapters
+    // included, before any optimizer or cached feature exists.
+    model.to(device);
     const record = train(setup, model, adapters);
     const plan = current.plan!;
     // What the task stores, taken before any adapter is merged: the adapters themselves (and the
@@ -385,6 +391,7 @@ export function trainTrial(setup: TrialSetup): TrainedTrial {
         samplesPerSec: (data.train.size * epochs) / Math.max(trainSeconds, 1e-9),
         trainFlops: 2 * trainMacs + extractionFlops,
         peakNativeBytes: memoryStats().peakNativeBytes,
+        device,
         storedBytes,
         trainableParams: finalPlan.totals.trainable,
       },

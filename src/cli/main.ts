@@ -4,6 +4,7 @@ import { AdaptlabError, UsageError } from '../errors.js';
 import { cliVersion, type CommandSpec } from './options.js';
 import { didYouMean, helpText, kebab, parseArgs } from './parse.js';
 import { COMMANDS } from './commands/index.js';
+import { checkDevice, isDevice } from '../tensor/index.js';
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 4;
@@ -57,7 +58,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   return runParsed(command, rest);
 }
 
-/** One command's arguments parsed and run: --help and --version answered, --threads set. */
+/** One command's arguments parsed and run: --help and --version answered, --threads set, --device checked. */
 async function runParsed(command: CommandSpec, argv: readonly string[]): Promise<number> {
   const args = parseArgs(command, argv);
   if (args.options.help) {
@@ -73,7 +74,15 @@ async function runParsed(command: CommandSpec, argv: readonly string[]): Promise
     if (!(threads >= 1 && threads <= 1024)) throw new UsageError(`adaptlab ${command.name}: --threads must be an integer in 1..1024 (engine threads); got ${threads}. Leave it out to use every core.`);
     process.env.ADAPTLAB_THREADS = String(threads);
   }
+  // A device this libtorch cannot provide stops the command here, before any data or model loads.
+  const device = args.options.device;
+  if (typeof device === 'string') checkDeviceOption(command.name, device);
   return command.run(args);
+}
+
+function checkDeviceOption(command: string, device: string): void {
+  if (!isDevice(device)) throw new UsageError(`adaptlab ${command}: --device must be cpu, cuda or cuda:N (N a GPU index); got "${device}"`);
+  checkDevice(device);
 }
 
 /** Runs the CLI and maps failures to exit codes: 2 for usage errors, 1 for everything else. */

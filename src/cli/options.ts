@@ -40,6 +40,19 @@ export const COMMON_OPTIONS: OptionTable = {
   threads: { type: 'integer', description: 'engine threads (libtorch and OpenBLAS); default: all cores' },
 };
 
+/**
+ * For the commands that run models (lab, evaluate, predict, pretrain, bench): where models, batches,
+ * optimizer state and cached features live. Checked before anything loads (see main.ts).
+ */
+export const DEVICE_OPTIONS: OptionTable = {
+  device: {
+    type: 'string',
+    description: 'where models, batches, optimizer state and cached features live and compute: cpu, cuda (the first GPU) or cuda:N; cuda needs adaptlab built against a CUDA libtorch (see README, "Running on a GPU")',
+    default: 'cpu',
+    placeholder: 'cpu|cuda|cuda:N',
+  },
+};
+
 /** adaptlab's version, from package.json (compiled files live in <root>/dist/src/cli). */
 export function cliVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: unknown };

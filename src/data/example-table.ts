@@ -11,8 +11,10 @@ export interface ExampleTable<X = ModelInput> {
   readonly ids: readonly string[];
   /** (N) int64 class indices. */
   readonly labels: Tensor;
-  /** The model input for the examples at `index` ((B) int64), as new tensors. */
+  /** The model input for the examples at `index` ((B) int64, on any device), as new tensors on the table's device. */
   take(index: Tensor): X;
+  /** Moves the tensors this table owns to `device` (where its batches will then be taken); returns it. */
+  moveTo_(device: string): this;
   dispose(): void;
 }
 
@@ -36,6 +38,11 @@ export function imageTable(images: Tensor, labels: readonly number[], ids: reado
     ids,
     labels: labelT,
     take: (index) => images.indexSelect(0, index),
+    moveTo_(device) {
+      images.moveTo_(device);
+      labelT.moveTo_(device);
+      return this;
+    },
     dispose: () => {
       images.dispose();
       labelT.dispose();
@@ -57,6 +64,10 @@ export function tokenTable(input: Required<BertInput>, labels: readonly number[]
       attentionMask: input.attentionMask.indexSelect(0, index),
       tokenTypeIds: input.tokenTypeIds.indexSelect(0, index),
     }),
+    moveTo_(device) {
+      for (const t of [input.inputIds, input.attentionMask, input.tokenTypeIds, labelT]) t.moveTo_(device);
+      return this;
+    },
     dispose: () => {
       input.inputIds.dispose();
       input.attentionMask.dispose();
@@ -74,7 +85,17 @@ export function activationTable(a: Activation, labels: Tensor, ids: readonly str
   const tensors = activationTensors(a);
   const take = (index: Tensor): Activation =>
     tensors.length === 1 && a === tensors[0] ? (a as Tensor).indexSelect(0, index) : Object.fromEntries(Object.entries(a).map(([k, t]) => [k, (t as Tensor).indexSelect(0, index)]));
-  return { size: tensors[0].size(0), ids, labels, take, dispose: () => undefined };
+  // The activations live where the model that computed them does; the cache owns them.
+  return {
+    size: tensors[0].size(0),
+    ids,
+    labels,
+    take,
+    moveTo_() {
+      return this;
+    },
+    dispose: () => undefined,
+  };
 }
 
 /** Runs `fn` over consecutive batches of `size` examples; returns fn's results in order. */
@@ -104,6 +125,11 @@ export function subsetTable<X>(table: ExampleTable<X>, rows: readonly number[]):
     ids: rows.map((r) => table.ids[r]),
     labels,
     take: (i) => tidy(() => table.take(index.indexSelect(0, i))),
+    // The parent table moves itself; the row index follows it on use (indexSelect).
+    moveTo_(device) {
+      labels.moveTo_(device);
+      return this;
+    },
     dispose: () => {
       index.dispose();
       labels.dispose();

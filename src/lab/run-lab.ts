@@ -34,6 +34,7 @@ import { RunDir, fingerprint, trialPlan } from './run-dir.js';
 import { inProcessRunner, targetFingerprint, trainRecipe, type PlannedTrial, type TrialRunner } from './trial-runner.js';
 import { acceptRunConfig, claimRunFolder } from './run-lock.js';
 import { checkOutputsApart } from '../io/paths.js';
+import { checkDevice, DEFAULT_DEVICE, type Device } from '../tensor/index.js';
 import { MODEL_MANIFEST_FILE, medianSeed, readModelManifest, replaceDir, stagedModelDir, writeModelDir } from './saved-models.js';
 
 export interface LabEvents {
@@ -68,8 +69,15 @@ function adaptlabVersion(): string {
   return (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version;
 }
 
-/** `runner` trains each round's trials: here by default (src/queue sends them to workers instead). */
-export async function runLab(options: LabOptions, events: LabEvents = {}, runner: TrialRunner = inProcessRunner): Promise<LabResult> {
+/**
+ * `runner` trains each round's trials: here by default (src/queue sends them to workers instead).
+ * `device` is where this process trains (its trials, and the recommended one retrained for the
+ * handover when workers trained it): like the thread count, how the machine runs the lab, not a
+ * setting of the run, so it is neither in config.json nor in a trial's fingerprint; each trial
+ * record says where it ran.
+ */
+export async function runLab(options: LabOptions, events: LabEvents = {}, runner: TrialRunner = inProcessRunner, device: Device = DEFAULT_DEVICE): Promise<LabResult> {
+  checkDevice(device);
   checkLabOptions(options);
   // Every backbone is resolved, and every limit that depends on one checked, before any data loads.
   const backbones = new Map<Modality, LabBackbone>();
@@ -85,13 +93,13 @@ export async function runLab(options: LabOptions, events: LabEvents = {}, runner
   // The folder is claimed (marker, lock) and the settings accepted only now that every check passed.
   const release = claimRunFolder(options.out);
   try {
-    return await runClaimed(options, backbones, events, runner);
+    return await runClaimed(options, backbones, events, runner, device);
   } finally {
     release();
   }
 }
 
-async function runClaimed(options: LabOptions, backbones: ReadonlyMap<Modality, LabBackbone>, events: LabEvents, runner: TrialRunner): Promise<LabResult> {
+async function runClaimed(options: LabOptions, backbones: ReadonlyMap<Modality, LabBackbone>, events: LabEvents, runner: TrialRunner, device: Device): Promise<LabResult> {
   const { force: _force, ...settings } = options;
   const configFile = acceptRunConfig(options.out, settings as Record<string, unknown>, options.force === true, adaptlabVersion());
   const dir = new RunDir(options.out);
@@ -99,7 +107,7 @@ async function runClaimed(options: LabOptions, backbones: ReadonlyMap<Modality, 
   const outcomes: Partial<Record<Modality, ModalityOutcome>> = {};
   const counter = { index: 0, total: 0 };
   for (const modality of options.modalities) {
-    outcomes[modality] = await runModality(modality, backbones.get(modality)!, options, dir, events, counter, runner);
+    outcomes[modality] = await runModality(modality, backbones.get(modality)!, options, dir, events, counter, runner, device);
   }
 
   const summary: Summary = {
@@ -158,10 +166,11 @@ async function runModality(
   events: LabEvents,
   counter: { index: number; total: number },
   runner: TrialRunner,
+  device: Device,
 ): Promise<ModalityOutcome> {
   const plan = modalityPlan(modality, options);
   events.message?.(`${modality}: backbone ${backbone.arch} from ${backbone.source}`);
-  const target = await prepareTarget(backbone, plan, { ...options, folds: options.folds, margin: options.margin });
+  const target = await prepareTarget(backbone, plan, { ...options, folds: options.folds, margin: options.margin, device });
   const { allocation } = target;
   events.message?.(
     `${modality}: ${target.dataset.name}, ${target.dataset.classNames.length} classes; ` +

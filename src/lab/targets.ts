@@ -11,6 +11,7 @@ import type { LabeledDataset, DataSplit } from '../data/types.js';
 import type { DataAllocation } from '../record/run-record.js';
 import type { TrialData } from '../adapt/trial.js';
 import { ConfigError } from '../errors.js';
+import { DEFAULT_DEVICE, type Device } from '../tensor/index.js';
 import type { Backbone, LabeledRecord } from '../kinds/backbone.js';
 import { kindOf } from '../kinds/registry.js';
 import { AUTO_FOLDS, type ModalityPlan } from './options.js';
@@ -22,6 +23,8 @@ export interface PreparedTarget {
   allocation: DataAllocation;
   /** What was done to the data on its way into the model, and what the files held: sentences. */
   preprocessing: string[];
+  /** Where the tables live (and so where trials on them train): cpu, cuda, cuda:N. */
+  device: Device;
   /** The trial data of fold f (f = 0 with one validation split). Tables live until dispose(). */
   foldData(f: number): TrialData;
   /**
@@ -33,6 +36,8 @@ export interface PreparedTarget {
 }
 
 export interface TargetOptions {
+  /** Where the tables are put (default: the CPU); checked before data loads by the caller. */
+  device?: Device;
   data?: string;
   splitSeed: number;
   textColumn?: string;
@@ -62,9 +67,11 @@ export async function prepareTarget(backbone: Backbone, plan: ModalityPlan, opti
 
   const coarse = 1 / single.validation.length > options.margin;
   const folds = options.folds === 'auto' ? (coarse ? AUTO_FOLDS : 1) : options.folds;
-  const makeTable = (records: LabeledRecord[]): Promise<ExampleTable> => backbone.table(records);
+  const device = options.device ?? DEFAULT_DEVICE;
+  const makeTable = async (records: LabeledRecord[]): Promise<ExampleTable> => (await backbone.table(records)).moveTo_(device);
   const show = (r: LabeledRecord): ExampleDisplay | Promise<ExampleDisplay> => backbone.show(r);
   const base = {
+    device,
     dataset: { name: dataset.name, classNames: dataset.classNames, contentHash: dataset.contentHash },
     // What the loader skipped or noticed (links not followed, duplicates dropped, images shrunk on decoding) comes first.
     preprocessing: [...loaderNotes(dataset.report), ...backbone.describePreparation(dataset.records)],

@@ -48,6 +48,7 @@ export function trainRecipe(r: TrialRecipe, backbone: LabBackbone, target: Prepa
     epochs: r.epochs,
     batchSize: r.batchSize,
     featureCache: cache,
+    device: target.device,
     onProgress,
   });
 }

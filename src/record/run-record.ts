@@ -44,7 +44,13 @@ export interface TrialCost {
   samplesPerSec: number;
   /** FLOPs actually computed in training: frozen parts forward only (once when cached). */
   trainFlops: number;
+  /**
+   * Peak bytes held by libtorch's CPU allocator during the trial. On a GPU this is the host side
+   * only (staging, cached host copies); GPU memory is not counted here.
+   */
   peakNativeBytes: number;
+  /** Where the trial trained (cpu, cuda:0, ...): its FLOPs ran there. Absent in records from before devices. */
+  device?: string;
   /** Bytes that must be stored per task for this strategy (head only, partial, full). */
   storedBytes: number;
   trainableParams: number;

@@ -361,8 +361,16 @@ export class Tensor {
   narrow(dim: number, start: number, length: number): Tensor {
     return this.#op('aten::narrow', [this.handle, dim, start, length]);
   }
+  /** Rows (along `dim`) at `index`; an index made elsewhere (row numbers from JS, on the host) follows this tensor's device. */
   indexSelect(dim: number, index: Tensor): Tensor {
-    return this.#op('aten::index_select', [this.handle, dim, index.handle]);
+    const device = this.device;
+    if (index.device === device) return this.#op('aten::index_select', [this.handle, dim, index.handle]);
+    const moved = index.toDevice(device);
+    try {
+      return this.#op('aten::index_select', [this.handle, dim, moved.handle]);
+    } finally {
+      moved.dispose();
+    }
   }
   gather(dim: number, index: Tensor): Tensor {
     return this.#op('aten::gather', [this.handle, dim, index.handle, false]);

@@ -7,7 +7,8 @@ import { UsageError } from '../../errors.js';
 import { BATCH_NORM_POLICIES, DEFAULT_STRATEGIES, STRATEGY_NAMES, type Modality, type StrategyName } from '../../record/vocabulary.js';
 import { DEFAULT_LAB_OPTIONS, type LabOptions } from '../../lab/options.js';
 import { checkLabOptions, MAX_SEEDS } from '../../lab/check-options.js';
-import { cliVersion, type CommandSpec, type ParsedOptions } from '../options.js';
+import { cliVersion, DEVICE_OPTIONS, type CommandSpec, type ParsedOptions } from '../options.js';
+import { DEFAULT_DEVICE, type Device } from '../../tensor/index.js';
 import { didYouMean, givenOptions, kebab } from '../parse.js';
 import { LabProgress } from '../lab-progress.js';
 import { checkQueuedLab } from '../../queue/queued-lab.js';
@@ -109,7 +110,7 @@ const LAB_FIELDS = {
 } as const satisfies Record<keyof LabOptions, string>;
 
 /** What may go with --config: where the replay goes, and how the machine runs it; never a setting. */
-const WITH_CONFIG = new Set(['config', 'out', 'force', 'threads', 'queue', 'help', 'version']);
+const WITH_CONFIG = new Set(['config', 'out', 'force', 'threads', 'device', 'queue', 'help', 'version']);
 
 /** Options the command line gave: known to parseArgs; for a hand-made object, those not at their default. */
 function givenIn(o: ParsedOptions): ReadonlySet<string> {
@@ -165,7 +166,7 @@ function labRequestFromConfig(o: ParsedOptions): { options: LabOptions; notes: s
   if (others.length > 0) {
     throw new UsageError(
       `--config replays the settings of ${path} exactly; ${others.join(', ')} would change them. ` +
-        `Leave ${others.length > 1 ? 'them' : 'it'} out (only --out, --force, --threads and --queue go with --config), or edit a copy of the file ` +
+        `Leave ${others.length > 1 ? 'them' : 'it'} out (only --out, --force, --threads, --device and --queue go with --config), or edit a copy of the file ` +
         '(its fields are the library\'s LabOptions: margin as a fraction, 0.01 = 1 point; budget as {"seconds": 900} or {"flops": 2e15}).',
     );
   }
@@ -304,7 +305,7 @@ export const labCommand: CommandSpec = {
     config: {
       type: 'string',
       placeholder: 'config.json',
-      description: "run with exactly the settings of a run folder's config.json (library fields: margin as a fraction); no other flags except --out (default: the file's out), --force, --threads and --queue",
+      description: "run with exactly the settings of a run folder's config.json (library fields: margin as a fraction); no other flags except --out (default: the file's out), --force, --threads, --device and --queue",
     },
     // Where the trials train is not a setting of the run: the same trials give the same records
     // anywhere, so config.json leaves it out (it may also hold a password), and a run begun here can
@@ -314,6 +315,7 @@ export const labCommand: CommandSpec = {
       placeholder: 'redis://HOST:PORT',
       description: 'train the trials on workers (adaptlab worker --queue with the same URL, on any machine) through this Redis instead of here; this process plans, collects and decides',
     },
+    ...DEVICE_OPTIONS,
   },
   examples: [
     'adaptlab lab',
@@ -334,7 +336,7 @@ export const labCommand: CommandSpec = {
     const runner = queue && new (await import('../../queue/coordinator.js')).QueueRunner({ connection: queue, status: (line) => console.error(line) });
     let result: Awaited<ReturnType<typeof runLab>>;
     try {
-      result = await runLab(labOptions, progress.events(), runner);
+      result = await runLab(labOptions, progress.events(), runner, (options.device as Device | undefined) ?? DEFAULT_DEVICE);
     } finally {
       await runner?.close();
     }
