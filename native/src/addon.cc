@@ -351,6 +351,15 @@ Napi::Value Devices(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// synchronize(): waits until every queued GPU kernel has finished (CUDA runs asynchronously, so a
+// timer must wait for it); nothing to wait for on the CPU.
+Napi::Value Synchronize(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), "synchronize", {}, [&]() -> Napi::Value {
+    if (torch::cuda::is_available()) torch::cuda::synchronize();
+    return info.Env().Undefined();
+  });
+}
+
 Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object out = Napi::Object::New(env);
@@ -374,6 +383,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"deviceOf", DeviceOf},
       {"moveTo", MoveTo},
       {"devices", Devices},
+      {"synchronize", Synchronize},
       {"setRequiresGrad", SetRequiresGrad},
       {"grad", Grad},
       {"setGrad", SetGrad},

@@ -1,7 +1,7 @@
 // One trial: one strategy, one seed, the same data and budget as every other trial. It plans the
 // adaptation, trains with the planned parameter groups, selects the epoch with the best
 // validation accuracy, audits what stayed frozen, evaluates, and measures what it cost.
-import { Tensor, F, keep, noGrad, manualSeed, fromTypedArray, memoryStats, resetPeakMemory, safetensorsSize, DEFAULT_DEVICE } from '../tensor/index.js';
+import { Tensor, F, keep, noGrad, manualSeed, fromTypedArray, memoryStats, resetPeakMemory, safetensorsSize, DEFAULT_DEVICE, onDevice, type Device } from '../tensor/index.js';
 import { AdamW, cosine } from '../optim/index.js';
 import { fit } from '../train/fit.js';
 import { epochOrder, purposeSeed } from '../train/seeds.js';
@@ -53,7 +53,7 @@ export interface TrialSetup {
   warmupFraction?: number;
   featureCache: FeatureCache;
   /** Where the model trains: the device the data tables live on (default: the CPU). */
-  device?: string;
+  device?: Device;
   onProgress?(p: TrialProgress): void;
 }
 
@@ -204,7 +204,8 @@ export function trainTrial(setup: TrialSetup): TrainedTrial {
   const phases = trialPhases(strategy, epochs);
   const device = setup.device ?? DEFAULT_DEVICE;
   // Seeds by purpose (train/seeds.ts): the model is initialised from the trial's seed itself.
-  const model = setup.buildModel(strategy.init, seed);
+  // Built and initialised on the host whatever the device (the same weights everywhere), then moved.
+  const model = onDevice(DEFAULT_DEVICE, () => setup.buildModel(strategy.init, seed));
   /** The plan in force (the last phase's once training ends); released however the trial ends. */
   const current: { plan: AdaptationPlan | null } = { plan: null };
   /** Tensors and helpers the trial makes for itself, released however it ends. */
@@ -213,11 +214,11 @@ export function trainTrial(setup: TrialSetup): TrainedTrial {
   try {
     // Adapters become part of the model (its parameters, groups and state dict) until merged.
     if (strategy.adapters) manualSeed(purposeSeed(seed, 'adapters'));
-    const adapters = strategy.adapters ? attachLoraTargets(model, strategy.adapters.targets, strategy.adapters) : new Map<string, LoraAdapter>();
-    // Built and initialised on the host (the same weights on every device), then moved, adapters
-    // included, before any optimizer or cached feature exists.
+    const adapters = onDevice(DEFAULT_DEVICE, () => (strategy.adapters ? attachLoraTargets(model, strategy.adapters.targets, strategy.adapters) : new Map<string, LoraAdapter>()));
+    // Moved, adapters included, before any optimizer or cached feature exists; whatever training
+    // makes from host data (row indices, masks) goes to the same device.
     model.to(device);
-    const record = train(setup, model, adapters);
+    const record = onDevice(device, () => train(setup, model, adapters));
     const plan = current.plan!;
     // What the task stores, taken before any adapter is merged: the adapters themselves (and the
     // head), exactly what the record's storedBytes measured.

@@ -4,7 +4,7 @@ import { AdaptlabError, UsageError } from '../errors.js';
 import { cliVersion, type CommandSpec } from './options.js';
 import { didYouMean, helpText, kebab, parseArgs } from './parse.js';
 import { COMMANDS } from './commands/index.js';
-import { checkDevice, isDevice } from '../tensor/index.js';
+import { checkDevice, isDevice, onDevice, type Device } from '../tensor/index.js';
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 4;
@@ -74,15 +74,16 @@ async function runParsed(command: CommandSpec, argv: readonly string[]): Promise
     if (!(threads >= 1 && threads <= 1024)) throw new UsageError(`adaptlab ${command.name}: --threads must be an integer in 1..1024 (engine threads); got ${threads}. Leave it out to use every core.`);
     process.env.ADAPTLAB_THREADS = String(threads);
   }
-  // A device this libtorch cannot provide stops the command here, before any data or model loads.
+  // A device this libtorch cannot provide stops the command here, before any data or model loads;
+  // a usable one is where every tensor the command makes from data goes (models it loads, batches).
   const device = args.options.device;
-  if (typeof device === 'string') checkDeviceOption(command.name, device);
-  return command.run(args);
+  if (typeof device !== 'string') return command.run(args);
+  return onDevice(checkDeviceOption(command.name, device), () => command.run(args));
 }
 
-function checkDeviceOption(command: string, device: string): void {
+function checkDeviceOption(command: string, device: string): Device {
   if (!isDevice(device)) throw new UsageError(`adaptlab ${command}: --device must be cpu, cuda or cuda:N (N a GPU index); got "${device}"`);
-  checkDevice(device);
+  return checkDevice(device);
 }
 
 /** Runs the CLI and maps failures to exit codes: 2 for usage errors, 1 for everything else. */

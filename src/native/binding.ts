@@ -41,6 +41,8 @@ export interface NativeBinding {
   /** Replaces the (leaf) tensor behind this handle by its copy on `device`. */
   moveTo(t: TensorHandle, device: string): void;
   devices(): { cudaBuilt: boolean; cudaAvailable: boolean; cudaDeviceCount: number };
+  /** Waits for queued GPU work (no-op without CUDA). */
+  synchronize(): void;
 
   setRequiresGrad(t: TensorHandle, flag: boolean): void;
   grad(t: TensorHandle): TensorHandle | null;

@@ -5,6 +5,13 @@ import { ArgumentError } from '../errors.js';
 import { DTYPES, dtypeOfArray, type AnyTypedArray, type DType } from './dtype.js';
 import { callOp, rethrow } from './dispatch.js';
 import { Tensor, type Shape } from './tensor.js';
+import { currentDevice } from './device.js';
+
+/** The device argument of a factory: null (libtorch's default, the CPU) unless a scope names another device. */
+function deviceArg(): string | null {
+  const device = currentDevice();
+  return device === 'cpu' ? null : device;
+}
 
 function wrap(h: unknown): Tensor {
   return new Tensor(h as TensorHandle);
@@ -16,7 +23,7 @@ function checkShape(shape: Shape, what: string): void {
   }
 }
 
-/** A tensor holding a copy of `data`, viewed as `shape` (default: 1-D), on `device` (default: the CPU). */
+/** A tensor holding a copy of `data`, viewed as `shape` (default: 1-D), on `device` (default: the current one, see onDevice). */
 export function fromTypedArray(data: AnyTypedArray, shape?: Shape, dtype?: DType, device?: string): Tensor {
   const d = dtype ?? dtypeOfArray(data);
   const s = shape ?? [data.length];
@@ -29,17 +36,17 @@ export function fromTypedArray(data: AnyTypedArray, shape?: Shape, dtype?: DType
     );
   }
   try {
-    return wrap(native().fromBuffer(data, s, DTYPES[d].code, device));
+    return wrap(native().fromBuffer(data, s, DTYPES[d].code, device ?? deviceArg() ?? undefined));
   } catch (e) {
     rethrow(e);
   }
 }
 
-/** A tensor from raw little-endian bytes (for deserialisation), on `device` (default: the CPU). */
+/** A tensor from raw little-endian bytes (for deserialisation), on `device` (default: the current one). */
 export function fromBytes(bytes: Uint8Array, shape: Shape, dtype: DType, device?: string): Tensor {
   checkShape(shape, 'fromBytes');
   try {
-    return wrap(native().fromBuffer(bytes, shape, DTYPES[dtype].code, device));
+    return wrap(native().fromBuffer(bytes, shape, DTYPES[dtype].code, device ?? deviceArg() ?? undefined));
   } catch (e) {
     rethrow(e);
   }
@@ -78,7 +85,7 @@ export function tensor(data: Nested, dtype: DType = 'float32'): Tensor {
 
 function factory(op: string, shape: Shape, dtype: DType, extra: unknown[] = []): Tensor {
   checkShape(shape, op);
-  return wrap(callOp(op, [shape, ...(extra as never[]), DTYPES[dtype].code, null, null, null]));
+  return wrap(callOp(op, [shape, ...(extra as never[]), DTYPES[dtype].code, null, deviceArg(), null]));
 }
 
 export function zeros(shape: Shape, dtype: DType = 'float32'): Tensor {
@@ -89,7 +96,7 @@ export function ones(shape: Shape, dtype: DType = 'float32'): Tensor {
 }
 export function empty(shape: Shape, dtype: DType = 'float32'): Tensor {
   checkShape(shape, 'empty');
-  return wrap(callOp('aten::empty.memory_format', [shape, DTYPES[dtype].code, null, null, null, null]));
+  return wrap(callOp('aten::empty.memory_format', [shape, DTYPES[dtype].code, null, deviceArg(), null, null]));
 }
 export function full(shape: Shape, value: number, dtype: DType = 'float32'): Tensor {
   return factory('aten::full', shape, dtype, [value]);
@@ -105,16 +112,16 @@ export function rand(shape: Shape, dtype: DType = 'float32'): Tensor {
 /** Uniform integers in [low, high). */
 export function randint(low: number, high: number, shape: Shape, dtype: DType = 'int64'): Tensor {
   checkShape(shape, 'randint');
-  return wrap(callOp('aten::randint.low', [low, high, shape, DTYPES[dtype].code, null, null, null]));
+  return wrap(callOp('aten::randint.low', [low, high, shape, DTYPES[dtype].code, null, deviceArg(), null]));
 }
 /** A random permutation of 0..n-1 (int64). */
 export function randperm(n: number): Tensor {
-  return wrap(callOp('aten::randperm', [n, DTYPES.int64.code, null, null, null]));
+  return wrap(callOp('aten::randperm', [n, DTYPES.int64.code, null, deviceArg(), null]));
 }
 /** start, start+step, ... < end */
 export function arange(start: number, end?: number, step = 1, dtype: DType = 'int64'): Tensor {
   const [s, e] = end === undefined ? [0, start] : [start, end];
-  return wrap(callOp('aten::arange.start_step', [s, e, step, DTYPES[dtype].code, null, null, null]));
+  return wrap(callOp('aten::arange.start_step', [s, e, step, DTYPES[dtype].code, null, deviceArg(), null]));
 }
 export function zerosLike(t: Tensor): Tensor {
   return wrap(callOp('aten::zeros_like', [t.handle, null, null, null, null, null]));

@@ -2,6 +2,7 @@
 // devices exist when the addon was built against a CUDA libtorch (LIBTORCH=...) and the machine has
 // a driver and a GPU. This module is the one place that knows how to ask; everything above passes a
 // device string along and never branches on it.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { native } from '../native/binding.js';
 import { ArgumentError, DeviceUnavailableError } from '../errors.js';
 
@@ -11,6 +12,28 @@ export type Device = 'cpu' | 'cuda' | `cuda:${number}`;
 export const DEFAULT_DEVICE: Device = 'cpu';
 
 const DEVICE_PATTERN = /^(cpu|cuda|cuda:(0|[1-9][0-9]*))$/;
+
+const scope = new AsyncLocalStorage<Device>();
+
+/**
+ * Runs `fn` with `device` as the place where new tensors go: those made from host data
+ * (fromTypedArray, fromBytes, tensor) and by factories (zeros, randn, arange, ...). Tensors made
+ * from other tensors stay where their inputs are. The scope follows `fn` across awaits, so two
+ * labs in one process may use two devices. Outside any scope new tensors go to the CPU.
+ */
+export function onDevice<T>(device: Device, fn: () => T): T {
+  return scope.run(device, fn);
+}
+
+/** Where new tensors go now (see onDevice). */
+export function currentDevice(): Device {
+  return scope.getStore() ?? DEFAULT_DEVICE;
+}
+
+/** Waits until the work queued on GPUs has finished, so a timer measures it (a no-op on the CPU). */
+export function synchronize(): void {
+  native().synchronize();
+}
 
 /** True when `text` names a device adaptlab can use (whether this machine has it or not). */
 export function isDevice(text: string): text is Device {

@@ -8,6 +8,6 @@ export { tidy, keep, scopeDepth } from './scope.js';
 export { noGrad, enableGrad, isGradEnabled } from './autograd.js';
 export { manualSeed, setNumThreads, threads, memoryStats, resetPeakMemory, engineInfo } from './runtime.js';
 export { opSchema } from './dispatch.js';
-export { checkDevice, deviceSupport, isDevice, DEFAULT_DEVICE, type Device } from './device.js';
+export { checkDevice, currentDevice, deviceSupport, isDevice, onDevice, synchronize, DEFAULT_DEVICE, type Device } from './device.js';
 export * from './safetensors.js';
 export { countMacs, flopsOf, type MacCount } from './flops.js';

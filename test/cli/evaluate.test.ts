@@ -8,7 +8,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { writeSafetensors } from '../../src/tensor/index.js';
+import { deviceSupport, writeSafetensors } from '../../src/tensor/index.js';
 import { resnet, saveModel, uniqueStateDict } from '../../src/models/index.js';
 import { loadImageFolder } from '../../src/data/image-folder.js';
 import { imagePreprocess } from '../../src/data/images.js';
@@ -354,4 +354,19 @@ test('csvField quotes exactly the fields that need it', () => {
   assert.equal(csvField('cr\rhere'), '"cr\rhere"');
   assert.equal(csvField(' padded '), '" padded "');
   assert.equal(csvField(''), '');
+});
+
+test('evaluate --device cpu: the models, batches and predictions of an explicit device equal PyTorch as by default; cuda without it is refused before the data is read', async () => {
+  const images1 = await cli('--arch', 'resnet18', '--weights', plainWeights, '--data', images, '--image-size', '32', '--json', '--device', 'cpu');
+  assert.equal(images1.code, 0, images1.stderr);
+  assertMetricsEqual(JSON.parse(images1.stdout) as Record<string, unknown>, fx.vision.metrics, fx.vision.classNames);
+  const text1 = await cli('--model-dir', bertDir, '--data', reviews, '--max-length', '8', '--json', '--device', 'cpu');
+  assert.equal(text1.code, 0, text1.stderr);
+  assertMetricsEqual(JSON.parse(text1.stdout) as Record<string, unknown>, fx.text.byMaxLength['8'].metrics, fx.text.classNames);
+  if (!deviceSupport().cudaAvailable) {
+    const r = await cli('--arch', 'resnet18', '--weights', plainWeights, '--data', join(work, 'no-such-folder'), '--device', 'cuda');
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /device cuda is not available/);
+    assert.doesNotMatch(r.stderr, /no-such-folder/, 'the data was never looked at');
+  }
 });

@@ -86,8 +86,15 @@ test('lab --device cuda on a libtorch without it: the typed error before any dat
 });
 
 test('--device takes only cpu, cuda or cuda:N (exit 2, naming the flag)', async () => {
-  for (const command of ['lab']) {
-    const r = await runCliCaptured([command, '--device', 'gpu0']);
+  const required: Record<string, string[]> = {
+    lab: [],
+    evaluate: [],
+    predict: ['--model', join(work, 'no-model'), '--data', join(work, 'no-data')],
+    pretrain: ['vision'],
+    bench: ['W1a_resnet20_train'],
+  };
+  for (const [command, args] of Object.entries(required)) {
+    const r = await runCliCaptured([command, ...args, '--device', 'gpu0']);
     assert.equal(r.code, 2, `${command}: ${r.stderr}`);
     assert.match(r.stderr, new RegExp(`adaptlab ${command}: --device must be cpu, cuda or cuda:N`));
   }

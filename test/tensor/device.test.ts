@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ArgumentError, DeviceUnavailableError, TorchError } from '../../src/errors.js';
-import { checkDevice, deviceSupport, fromTypedArray, fromBytes, isDevice, noGrad, randn, tensor } from '../../src/tensor/index.js';
+import { checkDevice, currentDevice, deviceSupport, fromTypedArray, fromBytes, isDevice, noGrad, onDevice, randn, synchronize, tensor, zeros } from '../../src/tensor/index.js';
 import { Linear } from '../../src/nn/index.js';
 
 test('device names: cpu, cuda and cuda:N are devices; anything else is refused by name', () => {
@@ -92,4 +92,26 @@ test('Module.to(cpu) keeps every parameter, its values and its requires-grad fla
   out.dispose();
   x.dispose();
   layer.dispose();
+});
+
+test('onDevice: new tensors go to the device of the scope, across awaits, and only inside it', async () => {
+  assert.equal(currentDevice(), 'cpu');
+  const seen = await onDevice('cpu', async () => {
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    const a = tensor([1, 2]);
+    const b = zeros([2]);
+    const devices = [currentDevice(), a.device, b.device];
+    a.dispose();
+    b.dispose();
+    return devices;
+  });
+  assert.deepEqual(seen, ['cpu', 'cpu', 'cpu']);
+  assert.equal(currentDevice(), 'cpu', 'the scope ends with its function');
+  synchronize(); // nothing queued on a CPU: returns at once
+  const support = deviceSupport();
+  if (!support.cudaBuilt) {
+    // Inside a cuda scope, making a tensor is where libtorch says it cannot: nothing silently stays on the CPU.
+    assert.throws(() => onDevice('cuda', () => tensor([1])), (e: unknown) => e instanceof TorchError);
+    assert.throws(() => onDevice('cuda', () => zeros([1])), (e: unknown) => e instanceof TorchError);
+  }
 });

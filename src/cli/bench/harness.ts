@@ -4,6 +4,7 @@
 // concurrent CPU-bound job ruins OpenMP timings.
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { synchronize } from '../../tensor/index.js';
 
 export interface StepTiming {
   stepMs: { median: number; min: number; max: number };
@@ -31,8 +32,10 @@ function machineJiffies(): { busy: number; total: number } | null {
   }
 }
 
+/** Times `step` one call at a time; each timed call ends when its device work has (synchronize). */
 export function timeSteps(step: () => void, samplesPerStep: number, warmup: number, timed: number): StepTiming {
   for (let i = 0; i < warmup; i++) step();
+  synchronize();
   const before = machineJiffies();
   const cpuBefore = process.cpuUsage();
   const wallStart = performance.now();
@@ -40,6 +43,7 @@ export function timeSteps(step: () => void, samplesPerStep: number, warmup: numb
   for (let i = 0; i < timed; i++) {
     const t0 = performance.now();
     step();
+    synchronize();
     ms.push(performance.now() - t0);
   }
   const wallSec = (performance.now() - wallStart) / 1000;

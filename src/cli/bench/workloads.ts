@@ -3,7 +3,7 @@
 // rules as the peer. `adaptlab bench` runs one; bench/compare-with-pytorch.ts runs both sides.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Tensor, F, tidy, noGrad, randn, randint, zeros, ones, manualSeed, countMacs, threads, engineInfo } from '../../tensor/index.js';
+import { Tensor, F, tidy, noGrad, randn, randint, zeros, ones, manualSeed, countMacs, threads, engineInfo, currentDevice } from '../../tensor/index.js';
 import { SGD, AdamW, type ParamGroup } from '../../optim/index.js';
 import { resnet } from '../../models/resnet.js';
 import { BertForSequenceClassification } from '../../models/bert.js';
@@ -58,6 +58,8 @@ export interface WorkloadRecord {
   trainableParams: number;
   foreignBusyCpus: number;
   threads: { intraOp: number; interOp: number; blas: number | null };
+  /** Where the steps ran (cpu, cuda:0, ...). */
+  device: string;
   env: Record<string, string | undefined>;
   machine: string;
   torchVersion: string;
@@ -192,6 +194,7 @@ export function runWorkload(id: string, overrides: { warmup?: number; steps?: nu
     trainableParams: built.trainableParams,
     foreignBusyCpus: timing.foreignBusyCpus,
     threads: threads(),
+    device: currentDevice(),
     env,
     machine: machineDescription(),
     torchVersion: engineInfo().torchVersion,

