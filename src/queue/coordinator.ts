@@ -23,6 +23,9 @@ export interface QueueRunnerSettings {
 
 type TrialQueue = Queue<TrialJob, TrialJobResult>;
 
+/** Times a trial's job may come back with an unusable result before the lab fails. */
+const MAX_UNUSABLE = 3;
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class QueueRunner implements TrialRunner {
@@ -30,6 +33,7 @@ export class QueueRunner implements TrialRunner {
   readonly #settings: QueueRunnerSettings;
   readonly #version = adaptlabVersion();
   #workers: { names: string[]; at: number } = { names: [], at: -Infinity };
+  readonly #unusable = new Map<string, number>();
 
   constructor(settings: QueueRunnerSettings) {
     this.#settings = settings;
@@ -61,7 +65,8 @@ export class QueueRunner implements TrialRunner {
           continue;
         }
         if (state === 'completed') {
-          const result = this.#result(job, t);
+          const result = await this.#result(ctx, job, t);
+          if (result === null) continue;
           pending.delete(id);
           status.finished(result.worker);
           await sink.finished(t, result.record);
@@ -70,7 +75,8 @@ export class QueueRunner implements TrialRunner {
         } else if (state === 'active') {
           if (!started.has(id)) sink.started(t);
           started.add(id);
-          running.push({ trial: t, progress: progressOf(job), worker: progressOf(job)?.worker ?? job.processedBy });
+          const progress = progressOf(job);
+          running.push({ trial: t, progress, worker: progress?.worker ?? job.processedBy });
         }
       }
       if (pending.size === 0) break;
@@ -107,15 +113,27 @@ export class QueueRunner implements TrialRunner {
     }
   }
 
-  #result(job: Job<TrialJob, TrialJobResult>, t: PlannedTrial): TrialJobResult {
+  /**
+   * A completed job's result, checked against its trial. One that is not the trial's record is
+   * trained again: BullMQ's sandbox can hand a job the result of an earlier one when the queue lost
+   * that earlier job under a busy worker (a Redis restarted empty). Unusable more than
+   * MAX_UNUSABLE times, it fails the lab: then something else is wrong (another version?).
+   */
+  async #result(ctx: RoundContext, job: Job<TrialJob, TrialJobResult>, t: PlannedTrial): Promise<TrialJobResult | null> {
     const problem = trialResultProblem(job.returnvalue, t);
-    if (problem) {
+    if (problem === null) return job.returnvalue;
+    const times = (this.#unusable.get(job.id!) ?? 0) + 1;
+    this.#unusable.set(job.id!, times);
+    if (times > MAX_UNUSABLE) {
       throw new ConfigError(
-        `the queued trial ${trialName(t)} (job ${job.id}) came back unusable: ${problem}. ` +
-          `Run the same adaptlab version on the coordinator and every worker; remove the job (or wait a week for Redis to drop it) and start the lab again.`,
+        `the queued trial ${trialName(t)} (job ${job.id}) came back unusable ${times} times, last: ${problem}. ` +
+          'Run the same adaptlab version on the coordinator and every worker, and start the lab again.',
       );
     }
-    return job.returnvalue;
+    this.#say(`queue: the job of ${trialName(t)} came back unusable (${problem}); enqueuing it again`);
+    await job.remove();
+    await this.#add(ctx, [t]);
+    return null;
   }
 
   /** Worker names (`host:pid`) connected to the queue, listed every workersEveryMs. */
@@ -136,7 +154,7 @@ function progressOf(job: Job): Partial<TrialJobProgress> | undefined {
 
 /** A trial that failed for good fails the lab with the worker's own message. */
 function failure(job: Job, t: PlannedTrial): ConfigError {
-  const worker = progressOf(job)?.worker ?? job.processedBy;
+  const worker = job.processedBy;
   const attempts = job.attemptsMade > 1 ? ` after ${job.attemptsMade} attempts` : '';
   return new ConfigError(
     `the queued trial ${trialName(t)} failed${worker ? ` on ${worker}` : ''}${attempts}: ${job.failedReason}. ` +

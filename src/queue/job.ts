@@ -54,6 +54,14 @@ export function adaptlabVersion(): string {
   return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
 
+/**
+ * A job this worker must refuse, and would refuse every time (other data, another version): the
+ * worker fails it at once, without retries, with this message.
+ */
+export class JobRefused extends Error {
+  override name = 'JobRefused';
+}
+
 /** BullMQ job ids may not be plain integers, so the fingerprint gets a prefix. */
 export function trialJobId(fingerprint: string): string {
   return `trial-${fingerprint}`;

@@ -2,17 +2,17 @@
 // options the way the coordinator prepared them, checked against the coordinator's content hashes
 // before any trial trains, and kept with its feature cache for the next job of the same lab (one
 // lab at a time: a job of another lab replaces it).
-import { UnrecoverableError } from 'bullmq';
 import { FeatureCache } from '../adapt/feature-cache.js';
-import { resolveBackbone, type LabBackbone } from '../lab/backbone.js';
+import type { Backbone } from '../kinds/backbone.js';
+import { resolveBackbone } from '../kinds/load.js';
 import { modalityPlan } from '../lab/options.js';
 import { fingerprint } from '../lab/run-dir.js';
 import { prepareTarget, type PreparedTarget } from '../lab/targets.js';
 import { targetFingerprint } from '../lab/trial-runner.js';
-import type { TrialJob } from './job.js';
+import { JobRefused, type TrialJob } from './job.js';
 
 export interface PreparedLab {
-  backbone: LabBackbone;
+  backbone: Backbone;
   target: PreparedTarget;
   cache: FeatureCache;
 }
@@ -23,8 +23,8 @@ const AGAIN = 'and start the lab again (its finished trials are kept)';
 
 /**
  * The prepared lab of a job, and the seconds it took (0 when this worker already held it). A
- * backbone or data that differ from the coordinator's are refused with an UnrecoverableError: the
- * same worker would refuse the job every time, so it is not retried.
+ * backbone or data that differ from the coordinator's are refused (JobRefused): the same worker
+ * would refuse the job every time, so it is not retried.
  */
 export async function preparedLabFor(job: TrialJob, worker: string): Promise<{ lab: PreparedLab; seconds: number }> {
   const key = fingerprint({ options: job.options, modality: job.trial.modality, expect: job.expect });
@@ -34,7 +34,7 @@ export async function preparedLabFor(job: TrialJob, worker: string): Promise<{ l
   const { options, trial, expect } = job;
   const backbone = await resolveBackbone(trial.modality, options.backbone, options.arch, options.imageSize);
   if (backbone.key !== expect.backboneKey) {
-    throw new UnrecoverableError(
+    throw new JobRefused(
       `worker ${worker} refuses the trial: its backbone (${backbone.source}) has content hash ${backbone.key}, but the lab's coordinator trains from ${expect.backboneKey}. ` +
         `This machine sees a different backbone at that path: give every worker the same backbone files (a shared path, or an identical copy at the same path), ${AGAIN}.`,
     );
@@ -49,7 +49,7 @@ export async function preparedLabFor(job: TrialJob, worker: string): Promise<{ l
         : null;
   if (problem) {
     target.dispose();
-    throw new UnrecoverableError(`worker ${worker} refuses the trial: ${problem}`);
+    throw new JobRefused(`worker ${worker} refuses the trial: ${problem}`);
   }
   held = { key, lab: { backbone, target, cache: new FeatureCache() } };
   return { lab: held.lab, seconds: (performance.now() - t0) / 1000 };

@@ -1,13 +1,13 @@
 // The worker side of a queued lab (`adaptlab worker`): a BullMQ worker on the trial queue. This
-// process only holds the queue's connections and the jobs' locks; each trial trains in a child
-// process (trial-processor.ts), one per --concurrency slot, kept for the next job so its prepared
+// process only holds the queue's connections and the jobs' locks; each trial trains in a training
+// process (training-pool.ts), one per --concurrency slot, kept for the next job so its prepared
 // data and feature cache are reused. A worker that dies mid-trial stops renewing the job's lock:
 // once `lockDurationMs` has passed, any worker's stalled-job check (every `stalledIntervalMs`)
 // puts the job back in the queue, and another worker trains it.
-import { fileURLToPath } from 'node:url';
 import { Worker, type Job } from 'bullmq';
 import { QUEUE_NAME, describeQueue, type QueueConnection } from './connection.js';
 import { trialName, WORKER_NAME_ENV, type TrialJob, type TrialJobResult } from './job.js';
+import { TrainingPool } from './training-pool.js';
 
 export interface WorkerSettings {
   connection: QueueConnection;
@@ -37,10 +37,10 @@ const MAX_STALLS = 3;
 const ERROR_LOG_EVERY_MS = 10_000;
 
 export function startWorker(s: WorkerSettings): RunningWorker {
-  // The children inherit the environment: the name, and the engine's thread count (--threads).
+  // The training processes inherit the environment: this name, and the engine's thread count (--threads).
   process.env[WORKER_NAME_ENV] = s.name;
-  const processor = fileURLToPath(new URL('./trial-processor.js', import.meta.url));
-  const worker = new Worker<TrialJob, TrialJobResult>(QUEUE_NAME, processor, {
+  const pool = new TrainingPool();
+  const worker = new Worker<TrialJob, TrialJobResult>(QUEUE_NAME, (job) => pool.run(job), {
     connection: s.connection,
     name: s.name,
     concurrency: s.concurrency,
@@ -57,6 +57,7 @@ export function startWorker(s: WorkerSettings): RunningWorker {
   const close = async (force = false): Promise<void> => {
     clearTimeout(idleTimer);
     await worker.close(force);
+    pool.close();
     stop();
   };
   const idle = (): void => {

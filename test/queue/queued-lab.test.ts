@@ -1,7 +1,7 @@
 // A queued lab end to end, with real processes and a real Redis: a coordinator (`adaptlab lab
 // --queue`) and two `adaptlab worker` processes give the summary of the same lab run in-process
 // (timings aside), and keep giving it when a worker is killed mid-trial, when the coordinator is
-// killed and started again, and when Redis restarts; a worker that sees other data is refused.
+// killed and started again, and when Redis restarts empty; a worker that sees other data is refused.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
@@ -76,6 +76,31 @@ function trained(...workers: CliProcess[]): string[] {
   return workers.flatMap((w) => [...w.output().matchAll(/: training vision (\S+) seed (\d+)$/gm)].map((m) => `${m[1]}-seed${m[2]}`));
 }
 
+/** Processes whose parent is `pid` (Linux: /proc/<pid>/stat, the parent pid is the 4th field). */
+function childrenOf(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+      } catch {
+        return false; // gone meanwhile
+      }
+    })
+    .map(Number);
+}
+
+/** Whether `pid` still runs (a zombie waiting to be reaped does not). */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
 /** Every trial the in-process run trained, over its rounds. */
 const expectedTrials = (): string[] => reference.modalities.vision!.rounds.flatMap((r) => r.added.map((u) => `${u.strategy}-seed${u.seed}`)).sort();
 
@@ -135,6 +160,8 @@ test('a worker killed mid-trial: its trial goes back to the queue and the other 
   });
   const victim = workers.find((w) => w.pid === victimPid)!;
   const survivor = workers.find((w) => w !== victim)!;
+  const trainers = childrenOf(victim.pid);
+  assert.ok(trainers.length > 0, 'the victim trains in a process of its own');
   victim.child.kill('SIGKILL');
   assert.equal(await coordinator.exited, 0, coordinator.output());
   const job = (await queue.getJob(victimJob))!;
@@ -146,6 +173,7 @@ test('a worker killed mid-trial: its trial goes back to the queue and the other 
   assert.deepEqual({ ...summary.modalities.vision, savedModel: null }, { ...expected.modalities.vision, savedModel: null });
   assert.deepEqual(reported(coordinator.output()).sort(), expectedTrials(), 'each trial recorded once');
   assert.equal(trialFiles(out).length, expectedTrials().length);
+  await waitFor("the killed worker's training process to exit (it notices its worker is gone)", () => trainers.every((pid) => !running(pid)), 20_000);
 });
 
 test('the coordinator killed and started again re-attaches to the run folder and the queue: same summary, no trial trained twice', async () => {
@@ -170,22 +198,23 @@ test('the coordinator killed and started again re-attaches to the run folder and
   assert.deepEqual([...recordedBefore, ...recordedAgain].sort(), expectedTrials(), 'each trial recorded once over both coordinators');
 });
 
-test('Redis restarted mid-run: workers and coordinator reconnect and the lab completes with the same summary', async () => {
-  const persisting = await RedisServer.start({ persist: true });
-  servers.push(persisting);
-  const url = persisting.url(0);
+test('Redis restarted mid-run, losing every job: workers and coordinator reconnect, the lost trials are enqueued again, and the summary is the same', async () => {
+  const restarting = await RedisServer.start(); // no persistence: the restart empties it
+  servers.push(restarting);
+  const url = restarting.url(0);
   const out = join(work, 'redis-restarted');
   worker(url);
   worker(url);
   const coordinator = start([...lab(out), '--queue', url, '--save-models', 'none']);
   await waitFor('a first trial recorded', () => trialFiles(out).length >= 1);
-  await persisting.restart();
+  await restarting.restart();
   assert.ok(trialFiles(out).length < expectedTrials().length, 'restarted mid-run');
   assert.equal(await coordinator.exited, 0, coordinator.output());
+  assert.match(coordinator.output(), /is gone from Redis \(restarted without persistence\?\); enqueuing it again/);
   const summary = comparable(join(out, 'summary.json')) as Summary;
   const expected = comparable(join(work, 'in-process', 'summary.json')) as Summary;
   assert.deepEqual({ ...summary.modalities.vision, savedModel: null }, { ...expected.modalities.vision, savedModel: null });
-  assert.deepEqual(reported(coordinator.output()).sort(), expectedTrials());
+  assert.deepEqual(reported(coordinator.output()).sort(), expectedTrials(), 'each trial recorded once');
 });
 
 test('a worker that sees other data than the coordinator refuses the trial, and the lab fails with its message, without retries', async () => {

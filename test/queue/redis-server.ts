@@ -1,7 +1,6 @@
 // A real redis-server for the queue tests, on a free loopback port, stopped in after(). It keeps
-// nothing on disk (--save '' --appendonly no) unless asked to persist (an append-only file in a temp
-// folder), which a test of a Redis restart needs. No redis-server installed is a failure that
-// says how to install it, never a skipped test.
+// nothing on disk (--save '' --appendonly no), so a restart empties it. No redis-server installed
+// is a failure that says how to install it, never a skipped test.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
@@ -41,11 +40,10 @@ export class RedisServer {
   private constructor(
     readonly port: number,
     readonly dir: string,
-    readonly persist: boolean,
   ) {}
 
-  static async start(options: { persist?: boolean } = {}): Promise<RedisServer> {
-    const server = new RedisServer(await freePort(), mkdtempSync(join(tmpdir(), 'adaptlab-redis-')), options.persist === true);
+  static async start(): Promise<RedisServer> {
+    const server = new RedisServer(await freePort(), mkdtempSync(join(tmpdir(), 'adaptlab-redis-')));
     await server.#spawn();
     return server;
   }
@@ -56,7 +54,7 @@ export class RedisServer {
   }
 
   async #spawn(): Promise<void> {
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', ...(this.persist ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'])];
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', '--appendonly', 'no'];
     const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.#process = child;
     child.stdout!.on('data', (d) => (this.#log += d));
@@ -75,7 +73,7 @@ export class RedisServer {
     await Promise.race([ready, spawnError]);
   }
 
-  /** SIGTERM (a persisting server writes its file first), and wait for it to exit. */
+  /** SIGTERM, and wait for it to exit. */
   async stop(): Promise<void> {
     const child = this.#process;
     this.#process = null;
