@@ -1,8 +1,9 @@
 // What every modality kind declares, so the lab, the probe, pretraining and saved models never ask
 // which modality they hold. A kind (kinds/vision, kinds/text) answers for its own data: the
 // backbones it can load, its default budget, its default target task, how its records become
-// model inputs and how they are described and shown. Adding a modality is one new folder beside
-// these and one line in registry.ts.
+// model inputs and how they are described and shown, how a model saved from it loads back and
+// exports, and its title in reports. Adding a modality is one new folder beside these and one
+// line in registry.ts.
 import type { ClassificationModel } from '../models/contract.js';
 import type { ExampleTable } from '../data/example-table.js';
 import type { ExampleDisplay } from '../data/example-display.js';
@@ -19,8 +20,27 @@ export interface LabeledRecord {
 /** How a saved model's input is prepared (adaptlab-model.json): image size and normalisation, or sequence length. */
 export type SavedPreprocessing = { image: { imageSize: number; mean: number[]; std: number[]; resize: 'bilinear' } } | { text: { maxLength: number } };
 
+/**
+ * A classification model ready to predict, with how it reads its input, in its kind's own shape
+ * (vision: `{ image }`, its size and normalisation; text: `{ text }`, its tokenizer and length).
+ */
+export interface ReadyModel<I = unknown> {
+  model: ClassificationModel;
+  input: I;
+}
+
+/** What adaptlab-model.json says about a saved model that its standalone export repeats. */
+export interface SavedModelFacts {
+  arch: string;
+  strategy: string;
+  seed: number;
+  classNames: readonly string[];
+  metrics: { validation: number; test: number };
+  preprocessing: SavedPreprocessing;
+}
+
 /** A pretrained backbone of one kind, with everything the lab needs to adapt it. */
-export interface Backbone<R extends LabeledRecord = LabeledRecord> {
+export interface Backbone<R extends LabeledRecord = LabeledRecord, I = unknown> {
   modality: Modality;
   arch: string;
   /** Where it came from and what it is, in one line for logs and reports. */
@@ -47,6 +67,8 @@ export interface Backbone<R extends LabeledRecord = LabeledRecord> {
   savedPreprocessing(): SavedPreprocessing;
   /** Writes what a saved model needs besides its weights (a tokenizer) into `dir`. */
   writeModelFiles(dir: string): Promise<void>;
+  /** How the models built from it read their input. */
+  modelInput(): I;
 }
 
 /** The training budget and split defaults of a kind's lab runs, measured on its embedded backbone. */
@@ -85,8 +107,12 @@ export interface PretrainOutcome {
 }
 
 /** One modality kind: the answers the rest of adaptlab asks of it. */
-export interface BackboneKind<R extends LabeledRecord = LabeledRecord, B extends Backbone<R> = Backbone<R>> {
+export interface BackboneKind<R extends LabeledRecord = LabeledRecord, I = unknown, B extends Backbone<R> = Backbone<R, I>> {
   modality: Modality;
+  /** Its name as a heading ("Vision"). */
+  title: string;
+  /** A user's own data and backbone of this kind, in a few words for messages ("an image folder", "a ResNet checkpoint"). */
+  userInputs: { data: string; backbone: string };
   defaults: KindDefaults;
   /** A backbone directory written by `adaptlab pretrain` (manifest checked, weights at `weightsPath`). */
   fromManifest(dir: string, manifest: BackboneManifest, weightsPath: string, key: string): B;
@@ -96,4 +122,10 @@ export interface BackboneKind<R extends LabeledRecord = LabeledRecord, B extends
   loadTarget(backbone: B, source: TargetSource): Promise<LabeledDataset<R>>;
   /** Pretrains the embedded backbone of this kind (`adaptlab pretrain <modality>`). */
   pretrain(options: { out: string; seed: number; quick: boolean; epochs?: number }): Promise<PretrainOutcome>;
+  /** The whole model the lab saved in `dir` (weights file `weights`, input prepared as `preprocessing` says), loaded for prediction. */
+  loadSaved(dir: string, weights: string, preprocessing: SavedPreprocessing): ReadyModel<I>;
+  /** What fromCheckpoint needs to rebuild the backbone a saved model was trained on, read from its preprocessing (a ResNet's image size). */
+  checkpointOptions(preprocessing: SavedPreprocessing): { imageSize?: number };
+  /** Writes a ready model into the empty directory `dir` as its ecosystem loads it without adaptlab (weights, config, a README). */
+  exportStandalone(ready: ReadyModel<I>, dir: string, facts: SavedModelFacts): Promise<void>;
 }

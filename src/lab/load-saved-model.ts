@@ -1,49 +1,36 @@
 // A model the lab handed over, loaded back for prediction or export. A directory with the full
-// model (model.safetensors) loads as it is. A directory with only its task file (what the strategy
-// changed, e.g. a frozen head of a few kB) is combined with the backbone it was trained from: the
-// one given, or the embedded default; the backbone's identity must match the task file's, or the
-// load fails and says which backbone the task needs.
+// model (model.safetensors) loads as its kind saved it. A directory with only its task file (what
+// the strategy changed, e.g. a frozen head of a few kB) is combined with the backbone it was
+// trained from: the one given, or the embedded default; the backbone's identity must match the
+// task file's, or the load fails and says which backbone the task needs.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readSafetensors } from '../tensor/index.js';
-import { loadModel, loadInto, disposeAll } from '../models/checkpoint.js';
-import { loadBert } from '../models/bert-checkpoint.js';
-import type { ClassificationModel } from '../models/contract.js';
-import { BertTokenizer } from '../data/tokenizer.js';
-import type { ImagePreprocess } from '../data/images.js';
+import { loadInto, disposeAll } from '../models/checkpoint.js';
 import { TASK_BACKBONE_KEY } from '../adapt/task-weights.js';
 import { ConfigError } from '../errors.js';
+import type { ReadyModel } from '../kinds/backbone.js';
 import { resolveBackbone } from '../kinds/load.js';
-import type { TextPreparation } from '../kinds/text/backbone.js';
+import { kindOf, type AnyModelInput } from '../kinds/registry.js';
 import { readModelManifest, type ModelManifest } from './saved-models.js';
 
-export interface LoadedLabModel {
+/** A saved model ready to predict: `input` says how its examples are prepared. */
+export interface LoadedLabModel extends ReadyModel<AnyModelInput> {
   manifest: ModelManifest;
-  model: ClassificationModel;
-  /** How inputs are prepared for it. */
-  image?: ImagePreprocess;
-  text?: { tokenizer: BertTokenizer; maxLength: number };
   /** 'full' when model.safetensors was loaded; 'task + backbone' when the task file was put on a backbone. */
   loadedFrom: 'full' | 'task + backbone';
 }
 
 export async function loadLabModel(dir: string, options: { backbone?: string; arch?: string } = {}): Promise<LoadedLabModel> {
   const manifest = readModelManifest(dir);
-  const prep = manifest.preprocessing;
-  const image = 'image' in prep ? { imageSize: prep.image.imageSize, mean: prep.image.mean as [number, number, number], std: prep.image.std as [number, number, number] } : undefined;
-  const full = join(dir, manifest.weights);
-  if (existsSync(full) && options.backbone === undefined) {
-    if (manifest.modality === 'vision') return { manifest, model: loadModel(full).model, image, loadedFrom: 'full' };
-    return {
-      manifest,
-      model: loadBert(dir).model,
-      text: { tokenizer: BertTokenizer.fromDirectory(dir), maxLength: (prep as { text: { maxLength: number } }).text.maxLength },
-      loadedFrom: 'full',
-    };
+  const kind = kindOf(manifest.modality);
+  if (existsSync(join(dir, manifest.weights)) && options.backbone === undefined) {
+    return { manifest, ...kind.loadSaved(dir, manifest.weights, manifest.preprocessing), loadedFrom: 'full' };
   }
   const taskPath = join(dir, manifest.task.file);
   if (!existsSync(taskPath)) throw new ConfigError(`${dir} has neither ${manifest.weights} nor ${manifest.task.file}; the model directory is incomplete. Copy it again from the lab's run directory.`);
-  const backbone = await resolveBackbone(manifest.modality, options.backbone, options.arch ?? (options.backbone ? manifest.arch : undefined), image?.imageSize);
+  const { imageSize } = kind.checkpointOptions(manifest.preprocessing);
+  const backbone = await resolveBackbone(manifest.modality, options.backbone, options.arch ?? (options.backbone ? manifest.arch : undefined), imageSize);
   const file = readSafetensors(taskPath);
   try {
     const needed = file.metadata[TASK_BACKBONE_KEY];
@@ -69,9 +56,7 @@ export async function loadLabModel(dir: string, options: { backbone?: string; ar
       throw e;
     }
     model.eval();
-    // A text backbone brings the tokenizer its models read with.
-    const text = (backbone as { text?: TextPreparation }).text;
-    return { manifest, model, image, text: text ? { tokenizer: text.tokenizer, maxLength: text.maxLength } : undefined, loadedFrom: 'task + backbone' };
+    return { manifest, model, input: backbone.modelInput(), loadedFrom: 'task + backbone' };
   } finally {
     disposeAll(file.tensors);
   }

@@ -5,8 +5,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import type { ClassificationModel } from '../../models/contract.js';
-import { imagePreprocess, type ImagePreprocess } from '../../data/images.js';
-import type { BertTokenizer } from '../../data/tokenizer.js';
+import { imagePreprocess } from '../../data/images.js';
+import type { AnyModelInput } from '../../kinds/registry.js';
 import { MODEL_MANIFEST_FILE } from '../../lab/saved-models.js';
 import { loadImageClassifier, loadTextClassifier } from '../evaluate/model-loading.js';
 import { loadImageFolder, IMAGE_EXTENSIONS } from '../../data/image-folder.js';
@@ -62,12 +62,11 @@ function mapLabels(dataClasses: readonly string[], labels: readonly number[], mo
   });
 }
 
-/** What predict runs: a model, its class names, and how its input is prepared. */
+/** What predict runs: a model, its class names, and how its input is prepared (`image` or `text`). */
 interface Predictor {
   model: ClassificationModel;
   classNames: string[];
-  image?: ImagePreprocess;
-  text?: { tokenizer: BertTokenizer; maxLength: number };
+  input: AnyModelInput;
 }
 
 /**
@@ -79,15 +78,15 @@ async function loadPredictor(req: PredictRequest): Promise<Predictor> {
   if (!existsSync(req.model)) throw new UsageError(`--model ${req.model} does not exist; expected a model directory saved by adaptlab lab, a ResNet .safetensors file or a Hugging Face BERT directory`);
   if (statSync(req.model).isDirectory() && existsSync(join(req.model, MODEL_MANIFEST_FILE))) {
     const lab = await loadLabModel(req.model, { backbone: req.backbone, arch: req.arch });
-    return { model: lab.model, classNames: lab.manifest.classNames, image: lab.image, text: lab.text };
+    return { model: lab.model, classNames: lab.manifest.classNames, input: lab.input };
   }
   if (statSync(req.model).isFile()) {
     const c = loadImageClassifier(req.model, req.arch);
     const k = c.model.headInfo.numClasses;
-    return { model: c.model, classNames: c.classNames ?? Array.from({ length: k }, (_, i) => `class_${i}`), image: imagePreprocess({ imageSize: req.imageSize ?? 224 }) };
+    return { model: c.model, classNames: c.classNames ?? Array.from({ length: k }, (_, i) => `class_${i}`), input: { image: imagePreprocess({ imageSize: req.imageSize ?? 224 }) } };
   }
   const t = loadTextClassifier(req.model);
-  return { model: t.model, classNames: t.classNames, text: { tokenizer: t.tokenizer, maxLength: req.maxLength ?? Math.min(512, t.model.config.maxPositionEmbeddings) } };
+  return { model: t.model, classNames: t.classNames, input: { text: { tokenizer: t.tokenizer, maxLength: req.maxLength ?? Math.min(512, t.model.config.maxPositionEmbeddings) } } };
 }
 
 export async function predict(req: PredictRequest): Promise<PredictionSet> {
@@ -100,16 +99,16 @@ export async function predict(req: PredictRequest): Promise<PredictionSet> {
     ]);
   }
   const loaded = await loadPredictor(req);
-  const classNames = loaded.classNames;
+  const { classNames, input } = loaded;
   try {
     let out: BatchedPredictions;
     let items: string[];
     let labels: (number | null)[];
-    if (loaded.image) {
+    if ('image' in input) {
       let records: ImageRecord[];
       if (statSync(req.data).isDirectory()) {
         // Every file gets its prediction (copies too); images are decoded no larger than the model needs.
-        const folder = await loadImageFolder(req.data, { duplicates: 'keep', imageSize: loaded.image.imageSize });
+        const folder = await loadImageFolder(req.data, { duplicates: 'keep', imageSize: input.image.imageSize });
         records = folder.records;
         labels = mapLabels(folder.classNames, records.map((r) => r.label), classNames);
       } else {
@@ -118,9 +117,9 @@ export async function predict(req: PredictRequest): Promise<PredictionSet> {
         labels = [null];
       }
       items = records.map((r) => r.id);
-      out = await predictImages(loaded.model, records, loaded.image, req.batchSize);
+      out = await predictImages(loaded.model, records, input.image, req.batchSize);
     } else {
-      const text = loaded.text!;
+      const { text } = input;
       let texts: string[];
       try {
         const table = readTextTable(req.data, { textColumn: req.textColumn, labelColumn: req.labelColumn, encoding: req.encoding });

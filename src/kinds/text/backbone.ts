@@ -24,8 +24,13 @@ export interface TextPreparation {
   maxLength: number;
 }
 
+/** How a text model reads input: texts prepared as `text` says. */
+export interface TextModelInput {
+  text: TextPreparation;
+}
+
 /** A text backbone also brings its tokenizer (the public API's `text`). */
-export interface TextBackbone extends Backbone<TextRecord> {
+export interface TextBackbone extends Backbone<TextRecord, TextModelInput> {
   modality: 'text';
   text: TextPreparation;
 }
@@ -50,6 +55,7 @@ function textBackbone(b: Pick<TextBackbone, 'arch' | 'source' | 'key' | 'buildMo
     show: (record) => textSnippet(record),
     savedPreprocessing: () => ({ text: { maxLength: prep.maxLength } }),
     writeModelFiles: (dir) => prep.tokenizer.save(dir),
+    modelInput: () => ({ text: prep }),
   };
 }
 

@@ -6,10 +6,13 @@ import { readTextTable } from '../../data/text-table.js';
 import type { TextRecord } from '../../data/types.js';
 import { ConfigError } from '../../errors.js';
 import type { BackboneKind } from '../backbone.js';
-import { fromBertDirectory, fromTextManifest, type TextBackbone } from './backbone.js';
+import { fromBertDirectory, fromTextManifest, type TextBackbone, type TextModelInput } from './backbone.js';
+import { exportTextModel, loadSavedTextModel } from './saved-model.js';
 
-export const textKind: BackboneKind<TextRecord, TextBackbone> = {
+export const textKind: BackboneKind<TextRecord, TextModelInput, TextBackbone> = {
   modality: 'text',
+  title: 'Text',
+  userInputs: { data: 'a CSV/JSONL table', backbone: 'a BERT directory' },
   // Small BERT, AdamW, ~150 steps (300 e-mails, batch 16, 8 epochs). The backbone rate was measured
   // (full_finetune validation, 3 seeds, head 2e-3): 74.9% at 2e-4, 81.1% at 5e-4, 85.8% at 1e-3,
   // 76.9% and unstable at 2e-3; partial_unfreeze 58.7% at 2e-4, 70.0% at 1e-3. The linear probe's
@@ -46,4 +49,8 @@ export const textKind: BackboneKind<TextRecord, TextBackbone> = {
         `${manifest.training.epochs} epochs in ${manifest.training.wallSeconds.toFixed(0)} s -> ${dir}`,
     };
   },
+  loadSaved: loadSavedTextModel,
+  // A BERT directory says everything its backbone needs.
+  checkpointOptions: () => ({}),
+  exportStandalone: exportTextModel,
 };

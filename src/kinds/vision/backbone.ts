@@ -4,12 +4,12 @@
 import { statSync } from 'node:fs';
 import { loadResnet } from '../../models/checkpoint.js';
 import { createModel } from '../../models/registry.js';
-import { resnet, isResNetArch } from '../../models/resnet.js';
+import { resnet, isResNetArch, RESNET_SPECS } from '../../models/resnet.js';
 import type { ClassificationModel } from '../../models/contract.js';
 import { imageBatch } from '../../data/image-batch.js';
 import { imageTable } from '../../data/example-table.js';
 import { imageThumbnail } from '../../data/example-display.js';
-import { IMAGENET_MEAN, IMAGENET_STD } from '../../data/images.js';
+import { IMAGENET_MEAN, IMAGENET_STD, type ImagePreprocess } from '../../data/images.js';
 import type { ImageRecord } from '../../data/types.js';
 import { manualSeed } from '../../tensor/index.js';
 import { UsageError } from '../../errors.js';
@@ -24,8 +24,13 @@ export interface ImagePreparation {
   std: [number, number, number];
 }
 
+/** How a vision model reads input: images prepared as `image` says. */
+export interface ImageModelInput {
+  image: ImagePreprocess;
+}
+
 /** A vision backbone also says how it prepares images (the public API's `image`). */
-export interface VisionBackbone extends Backbone<ImageRecord> {
+export interface VisionBackbone extends Backbone<ImageRecord, ImageModelInput> {
   modality: 'vision';
   image: ImagePreparation;
 }
@@ -59,6 +64,7 @@ function visionBackbone(b: Pick<VisionBackbone, 'arch' | 'source' | 'key' | 'bui
     show: (record) => imageThumbnail(record),
     savedPreprocessing: () => ({ image: { imageSize: prep.imageSize, mean: [...prep.mean], std: [...prep.std], resize: 'bilinear' } }),
     writeModelFiles: async () => undefined,
+    modelInput: () => ({ image: prep }),
   };
 }
 
@@ -93,7 +99,7 @@ export function fromResnetFile(path: string, options: { arch?: string; imageSize
   const { arch } = options;
   if (statSync(path).isDirectory()) throw new UsageError(`--backbone ${path} is a directory; a vision backbone is one torchvision-style .safetensors file (with --arch resnet18|...)`);
   if (arch === undefined || !isResNetArch(arch)) throw new UsageError(`a vision --backbone needs --arch (resnet18, resnet34, resnet50, resnet20, resnet32, resnet56); got ${arch ?? 'none'}`);
-  const size = options.imageSize ?? (['resnet20', 'resnet32', 'resnet56'].includes(arch) ? 32 : 224);
+  const size = options.imageSize ?? (RESNET_SPECS[arch].stem === 'cifar' ? 32 : 224);
   return visionBackbone({
     arch,
     source: path,

@@ -5,10 +5,13 @@ import { loadImageFolder } from '../../data/image-folder.js';
 import type { ImageRecord } from '../../data/types.js';
 import { ConfigError } from '../../errors.js';
 import type { BackboneKind } from '../backbone.js';
-import { fromResnetFile, fromVisionManifest, type VisionBackbone } from './backbone.js';
+import { fromResnetFile, fromVisionManifest, type ImageModelInput, type VisionBackbone } from './backbone.js';
+import { exportVisionModel, loadSavedVisionModel, savedImagePreparation } from './saved-model.js';
 
-export const visionKind: BackboneKind<ImageRecord, VisionBackbone> = {
+export const visionKind: BackboneKind<ImageRecord, ImageModelInput, VisionBackbone> = {
   modality: 'vision',
+  title: 'Vision',
+  userInputs: { data: 'an image folder', backbone: 'a ResNet checkpoint' },
   // ResNet-20 at 32x32, AdamW, 128 steps (1,000 images, batch 64, 8 epochs). The backbone rate was
   // measured (full_finetune / partial_unfreeze validation, 3 seeds, head 3e-3): 91.7 / 87.7% at
   // 3e-4, 95.4 / 94.5% at 1e-3, 96.5 / 95.7% at 3e-3. In a budget this short a backbone at a tenth
@@ -38,4 +41,8 @@ export const visionKind: BackboneKind<ImageRecord, VisionBackbone> = {
         `(${manifest.source.testSize} images), ${manifest.training.epochs} epochs in ${manifest.training.wallSeconds.toFixed(0)} s -> ${dir}`,
     };
   },
+  loadSaved: loadSavedVisionModel,
+  // A torchvision-style checkpoint does not say its input size: the saved model does.
+  checkpointOptions: (preprocessing) => ({ imageSize: savedImagePreparation(preprocessing).imageSize }),
+  exportStandalone: exportVisionModel,
 };
