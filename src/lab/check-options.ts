@@ -4,9 +4,9 @@
 // number of backbone groups partial_unfreeze can train, class sizes) are checked where those load.
 import { UsageError } from '../errors.js';
 import { BATCH_NORM_POLICIES, STRATEGY_NAMES } from '../record/vocabulary.js';
+import { kindOf, MODALITIES } from '../kinds/registry.js';
 import type { LabOptions } from './options.js';
 
-const MODALITIES = ['vision', 'text'] as const;
 const SCHEDULES = ['race', 'grid'] as const;
 /** Seeds are 32-bit unsigned (the engine's generator seeds). */
 const SEED_LIMIT = 2 ** 32;
@@ -53,6 +53,16 @@ function checkIntRange(field: string, flag: string, v: unknown, lo: number, hi: 
   fail(field, flag, hi === undefined ? `an integer >= ${lo}` : `an integer in ${lo}..${hi}`, v, todo);
 }
 
+/** "a, b or c". */
+function orList(xs: readonly string[]): string {
+  return xs.length < 2 ? xs.join('') : `${xs.slice(0, -1).join(', ')} or ${xs[xs.length - 1]}`;
+}
+
+/** How to name the modalities: "['vision'], ['text'] or ['vision', 'text'] (--modality vision, text or both)". */
+function modalityChoices(): string {
+  return `${orList([...MODALITIES.map((m) => `['${m}']`), `[${MODALITIES.map((m) => `'${m}'`).join(', ')}]`])} (--modality ${orList([...MODALITIES, 'both'])})`;
+}
+
 function duplicates<T>(xs: readonly T[]): T[] {
   const seen = new Set<T>();
   const twice = new Set<T>();
@@ -67,20 +77,21 @@ function duplicates<T>(xs: readonly T[]): T[] {
 export function checkLabOptions(o: LabOptions): void {
   // modalities
   if (!Array.isArray(o.modalities) || o.modalities.length === 0) {
-    fail('modalities', 'modality', `a non-empty list of ${MODALITIES.join(', ')}`, o.modalities, "Use ['vision'], ['text'] or ['vision', 'text'] (--modality vision, text or both).");
+    fail('modalities', 'modality', `a non-empty list of ${MODALITIES.join(', ')}`, o.modalities, `Use ${modalityChoices()}.`);
   }
   const badModalities = o.modalities.filter((m) => !(MODALITIES as readonly unknown[]).includes(m));
   if (badModalities.length) {
-    fail('modalities', 'modality', `a list of ${MODALITIES.join(', ')}`, o.modalities, `${badModalities.map(shown).join(', ')} is not a modality; use ${MODALITIES.join(' or ')} (--modality vision, text or both).`);
+    fail('modalities', 'modality', `a list of ${MODALITIES.join(', ')}`, o.modalities, `${badModalities.map(shown).join(', ')} is not a modality; use ${MODALITIES.join(' or ')} (--modality ${orList([...MODALITIES, 'both'])}).`);
   }
   if (duplicates(o.modalities).length) {
     fail('modalities', 'modality', 'a list without repeats', o.modalities, 'Name each modality once.');
   }
   if ((o.data !== undefined || o.backbone !== undefined) && o.modalities.length > 1) {
     const which = [o.data !== undefined ? named('data', 'data') : undefined, o.backbone !== undefined ? named('backbone', 'backbone') : undefined].filter(Boolean).join(' and ');
+    const each = MODALITIES.map((m) => `['${m}'] (--modality ${m}: ${kindOf(m).userInputs.data}, ${kindOf(m).userInputs.backbone})`);
     throw new UsageError(
       `${which} belong${o.data !== undefined && o.backbone !== undefined ? '' : 's'} to one modality; got modalities ${shown(o.modalities)}. ` +
-        "Choose one: modalities ['vision'] (--modality vision: an image folder, a ResNet checkpoint) or ['text'] (--modality text: a CSV/JSONL table, a BERT directory).",
+        `Choose one: modalities ${orList(each)}.`,
     );
   }
 

@@ -3,7 +3,7 @@
 // Policy forbids every network source and allows only the two scripts written here (by hash),
 // so even a string that escaped escaping could not run or load anything.
 import { createHash } from 'node:crypto';
-import type { Modality } from '../record/vocabulary.js';
+import { MODALITIES } from '../kinds/registry.js';
 import { ArgumentError } from '../errors.js';
 import { CHARTS_CLIENT_JS, DATA_ELEMENT_ID } from './charts-client.js';
 import { echartsBundle } from './echarts-bundle.js';
@@ -17,9 +17,6 @@ import { REPORT_CSS } from './styles.js';
 import type { ReportInput } from './types.js';
 
 export type { ReportInput, ConfusionDiff, ReportSplit } from './types.js';
-
-/** The order modalities appear in; other keys in a summary are not part of the format. */
-const MODALITIES: readonly Modality[] = ['vision', 'text'];
 
 /**
  * The modality's example galleries on the shown split, fixed and broke counted against the first
@@ -46,6 +43,7 @@ export function renderReport(input: ReportInput): string {
 
   let chartCount = 0;
   const nextId = (): string => `chart-${chartCount++}`;
+  // The kinds' order (kinds/registry.ts); other keys in a summary are not part of the format.
   const views = MODALITIES.flatMap((m) => {
     const s = summary.modalities[m];
     return s ? [buildModalityView(m, s, trials, split, input.confusionDiffs?.[m] ?? s.confusionDiffs, nextId)] : [];

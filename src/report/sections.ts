@@ -2,16 +2,17 @@
 // through escapeHtml (or renderMarkdown, which escapes first); charts are empty containers that
 // the chart script fills from the data block.
 import type { ModalitySummary } from '../record/run-record.js';
+import type { Modality } from '../record/vocabulary.js';
+import { kindOf, MODALITIES } from '../kinds/registry.js';
 import type { ChangeRow, DiffPanel, ModalityView } from './modality-view.js';
 import type { ChartSpec, HeatmapSpec } from './chart-spec.js';
 import { escapeHtml as h } from './escape.js';
 import { renderMarkdown } from './markdown.js';
 import { BEYOND_MARK, bytes, ciDetail, count, examples, flops, grouped, meanCi, seconds, signedExamples } from './format.js';
 
-const MODALITY_TITLES: Record<string, string> = { vision: 'Vision', text: 'Text' };
-
+/** The heading of a modality's section: its kind's title ("Vision"), or the key itself when no kind has it. */
 export function modalityTitle(modality: string): string {
-  return MODALITY_TITLES[modality] ?? modality;
+  return (MODALITIES as readonly string[]).includes(modality) ? kindOf(modality as Modality).title : modality;
 }
 
 /** The strategy's colour key; styles.ts gives each `s-<strategy>` class its colour. */
