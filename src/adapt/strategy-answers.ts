@@ -27,6 +27,11 @@ export interface HintContext {
 
 export interface StrategyAnswers {
   /**
+   * Its colour in the report, the same in every table swatch and chart (a CSS hex colour); null:
+   * none chosen yet, so the report draws it in its neutral fallback colour.
+   */
+  color: string | null;
+  /**
    * Other strategies' confusion patterns are compared with this one's, in this rank (1 first);
    * null: it is not a baseline. scratch shows what pretrained weights change, frozen what training
    * the backbone changes.
@@ -51,6 +56,7 @@ const present = (hint: ExperimentHint | null): ExperimentHint[] => (hint ? [hint
 
 const ANSWERS: Readonly<Record<StrategyName, StrategyAnswers>> = {
   scratch: {
+    color: '#7a7a7a',
     confusionBaseline: 1,
     groupsTrained: 'all',
     whenChosen: (ctx) => [
@@ -63,6 +69,7 @@ const ANSWERS: Readonly<Record<StrategyName, StrategyAnswers>> = {
     ],
   },
   frozen: {
+    color: '#1f77b4',
     confusionBaseline: 2,
     groupsTrained: 'none',
     whenChosen: (ctx) => [
@@ -75,6 +82,7 @@ const ANSWERS: Readonly<Record<StrategyName, StrategyAnswers>> = {
     ],
   },
   partial_unfreeze: {
+    color: '#e07b00',
     confusionBaseline: null,
     groupsTrained: 'last-k',
     whenChosen: (ctx) => {
@@ -92,11 +100,12 @@ const ANSWERS: Readonly<Record<StrategyName, StrategyAnswers>> = {
       ];
     },
   },
-  lora: { confusionBaseline: null, groupsTrained: null, whenChosen: () => [] },
-  bitfit: { confusionBaseline: null, groupsTrained: null, whenChosen: () => [] },
-  lp_ft: { confusionBaseline: null, groupsTrained: null, whenChosen: () => [] },
-  gradual_unfreeze: { confusionBaseline: null, groupsTrained: null, whenChosen: () => [] },
+  lora: { color: null, confusionBaseline: null, groupsTrained: null, whenChosen: () => [] },
+  bitfit: { color: '#2a9d8f', confusionBaseline: null, groupsTrained: null, whenChosen: () => [] },
+  lp_ft: { color: '#d6337f', confusionBaseline: null, groupsTrained: null, whenChosen: () => [] },
+  gradual_unfreeze: { color: null, confusionBaseline: null, groupsTrained: null, whenChosen: () => [] },
   full_finetune: {
+    color: '#8e44ad',
     confusionBaseline: null,
     groupsTrained: 'all',
     whenChosen: (ctx) => {

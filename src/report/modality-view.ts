@@ -8,25 +8,8 @@ import { confusionBaselines } from '../adapt/strategy-answers.js';
 import { checkConfusion, diffConfusion, meanConfusion } from './confusion.js';
 import type { CellTest, ChartSpec, ConfusionChartSpec, ConfusionDiffChartSpec, CurvesChartSpec, ScoreCostChartSpec } from './chart-spec.js';
 import { accuracyInterval } from './format.js';
+import { strategyColor } from './colors.js';
 import type { ConfusionDiff, ReportSplit } from './types.js';
-
-/**
- * One colour per strategy, the same in every table swatch and chart of the report. A strategy
- * not listed here (one added to the lab later) is drawn in FALLBACK_COLOR until it gets its own.
- */
-export const STRATEGY_COLORS: Readonly<Record<string, string>> = {
-  scratch: '#7a7a7a',
-  frozen: '#1f77b4',
-  partial_unfreeze: '#e07b00',
-  bitfit: '#2a9d8f',
-  lp_ft: '#d6337f',
-  full_finetune: '#8e44ad',
-};
-export const FALLBACK_COLOR = '#444444';
-
-export function strategyColor(strategy: string): string {
-  return Object.hasOwn(STRATEGY_COLORS, strategy) ? STRATEGY_COLORS[strategy] : FALLBACK_COLOR;
-}
 
 export interface StrategyRow {
   strategy: StrategyName;

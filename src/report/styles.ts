@@ -1,8 +1,8 @@
 // The report's stylesheet: one column, readable tables, charts in a responsive grid. System
 // fonts only, since the file must not fetch anything.
-import { FALLBACK_COLOR, STRATEGY_COLORS } from './modality-view.js';
+import { FALLBACK_COLOR, strategyColors } from './colors.js';
 
-const strategySwatches = Object.entries(STRATEGY_COLORS)
+const strategySwatches = strategyColors()
   .map(([name, color]) => `.s-${name}{background:${color}}`)
   .join('\n');
 
