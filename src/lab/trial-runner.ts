@@ -10,7 +10,7 @@ import type { StrategySpec } from '../adapt/strategies.js';
 import { trainTrial, type TrainedTrial, type TrialProgress } from '../adapt/trial.js';
 import type { TrialRecord } from '../record/run-record.js';
 import type { Modality } from '../record/vocabulary.js';
-import type { LabBackbone } from './backbone.js';
+import type { Backbone } from '../kinds/backbone.js';
 import type { LabOptions } from './options.js';
 import { fingerprint } from './run-dir.js';
 import type { PreparedTarget } from './targets.js';
@@ -34,7 +34,7 @@ export interface PlannedTrial extends TrialRecipe {
 }
 
 /** Trains a recipe on a prepared target: the one place where a lab trial's setup is written. */
-export function trainRecipe(r: TrialRecipe, backbone: LabBackbone, target: PreparedTarget, cache: FeatureCache, onProgress?: (p: TrialProgress) => void): TrainedTrial {
+export function trainRecipe(r: TrialRecipe, backbone: Backbone, target: PreparedTarget, cache: FeatureCache, onProgress?: (p: TrialProgress) => void): TrainedTrial {
   const classNames = target.dataset.classNames;
   return trainTrial({
     modality: r.modality,
