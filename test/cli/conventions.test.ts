@@ -78,7 +78,7 @@ test('an unknown option near a real one gets a did-you-mean instead of the whole
   // Nothing close: the whole list, as before.
   const far = await runCliCaptured(['lab', '--bogus']);
   assert.equal(far.code, 2);
-  assert.match(far.stderr, /^adaptlab lab: unknown option --bogus\. Valid options: --help, --version, --threads, --modality, .*--config$/);
+  assert.match(far.stderr, /^adaptlab lab: unknown option --bogus\. Valid options: --help, --version, --threads, --modality, .*--config, --queue(, --[a-z-]+)*$/);
   assert.equal(existsSync(out), false);
 });
 
@@ -90,7 +90,7 @@ test('an unknown command gets a did-you-mean; an option before the command names
   assert.match((await runCliCaptured(['help', 'evalute'])).stderr, /did you mean evaluate\?$/);
   const far = await runCliCaptured(['frobnicate']);
   assert.equal(far.code, 2);
-  assert.equal(far.stderr, 'adaptlab: unknown command "frobnicate". Commands: lab, predict, export, pretrain, evaluate, bench');
+  assert.equal(far.stderr, 'adaptlab: unknown command "frobnicate". Commands: lab, worker, predict, export, pretrain, evaluate, bench');
   const first = await runCliCaptured(['--modality', 'vision']);
   assert.equal(first.code, 2);
   assert.match(first.stderr, /options come after the command; --modality is an option of lab \(e\.g\. adaptlab lab --modality \.\.\.\)/);
@@ -167,7 +167,7 @@ test('--config: other flags, a missing or malformed file and unknown fields are 
   const file = join(work, 'hand.json');
   const out = join(work, 'config-never');
   const cases: [unknown, string[], RegExp][] = [
-    [{ modalities: ['vision'] }, ['--epochs', '3'], /--config replays the settings of .*hand\.json exactly; --epochs would change them\. Leave it out \(only --out, --force and --threads go with --config\)/],
+    [{ modalities: ['vision'] }, ['--epochs', '3'], /--config replays the settings of .*hand\.json exactly; --epochs would change them\. Leave it out \(only --out, --force, --threads.* --queue go with --config\)/],
     [{ modalities: ['vision'] }, ['--modality', 'both', '--seeds', '0,1'], /--modality, --seeds would change them\. Leave them out/],
     [{ modalities: ['vision'], epoch: 3 }, [], /--config .*hand\.json: unknown field "epoch"; did you mean "epochs"\?/],
     [{ modalities: ['vision'], force: true }, [], /"force" is not a setting of a run; .*add --force to the command line/],
