@@ -58,24 +58,27 @@ const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.
 await new Promise((r) => setTimeout(r, 500));
 const url = `redis://127.0.0.1:${port}`;
 const workers = [0, 1].map(() => run(['worker', '--queue', url, '--threads', '1']));
-const queued = await run([...lab(join(work, 'queued'), 1), '--queue', url]).done;
-if (queued.code !== 0) throw new Error(`the queued lab failed:\n${queued.output}`);
-
-// 3. the jobs of every trial the queued lab recorded
 const queue = new Queue<TrialJob, TrialJobResult>(QUEUE_NAME, { connection: parseQueueUrl(url) });
 const dir = join(work, 'queued', 'trials', 'vision');
 const rows: { worker: string; enqueued: number; started: number; finished: number; written: number; prepare: number; train: number }[] = [];
-for (const file of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
-  const { fingerprint } = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { fingerprint: string };
-  const job = await queue.getJob(trialJobId(fingerprint));
-  if (!job?.processedOn || !job.finishedOn) throw new Error(`no finished job for ${file}`);
-  const r = job.returnvalue;
-  rows.push({ worker: r.worker, enqueued: job.timestamp, started: job.processedOn, finished: job.finishedOn, written: statSync(join(dir, file)).mtimeMs, prepare: r.seconds.prepare, train: r.seconds.train });
+let queued: Awaited<ReturnType<typeof run>['done']>;
+try {
+  queued = await run([...lab(join(work, 'queued'), 1), '--queue', url]).done;
+  if (queued.code !== 0) throw new Error(`the queued lab failed:\n${queued.output}`);
+  // 3. the jobs of every trial the queued lab recorded
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
+    const { fingerprint } = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { fingerprint: string };
+    const job = await queue.getJob(trialJobId(fingerprint));
+    if (!job?.processedOn || !job.finishedOn) throw new Error(`no finished job for ${file}`);
+    const r = job.returnvalue;
+    rows.push({ worker: r.worker, enqueued: job.timestamp, started: job.processedOn, finished: job.finishedOn, written: statSync(join(dir, file)).mtimeMs, prepare: r.seconds.prepare, train: r.seconds.train });
+  }
+} finally {
+  await queue.close();
+  for (const w of workers) w.child.kill('SIGTERM');
+  await Promise.all(workers.map((w) => w.done));
+  redis.kill('SIGTERM');
 }
-await queue.close();
-for (const w of workers) w.child.kill('SIGTERM');
-await Promise.all(workers.map((w) => w.done));
-redis.kill('SIGTERM');
 
 // pickup: from the moment the job was waiting and its worker was free
 const previousFinish = (row: (typeof rows)[number]): number =>
