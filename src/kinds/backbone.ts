@@ -65,8 +65,11 @@ export interface Backbone<R extends LabeledRecord = LabeledRecord, I = unknown> 
   show(record: R): ExampleDisplay | Promise<ExampleDisplay>;
   /** The preprocessing a model saved from this backbone records. */
   savedPreprocessing(): SavedPreprocessing;
-  /** Writes what a saved model needs besides its weights (a tokenizer) into `dir`. */
-  writeModelFiles(dir: string): Promise<void>;
+  /**
+   * Writes a model built from it into `dir` in its ecosystem's layout: the whole model's weights
+   * and what it needs beside them (a tokenizer). Returns the weights file's name.
+   */
+  writeModel(model: ClassificationModel, dir: string): Promise<string>;
   /** How the models built from it read their input. */
   modelInput(): I;
 }

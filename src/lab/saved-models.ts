@@ -10,9 +10,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { writeSafetensors } from '../tensor/index.js';
-import { saveModel } from '../models/checkpoint.js';
-import { saveBert } from '../models/bert-checkpoint.js';
-import { BertForSequenceClassification } from '../models/bert.js';
 import type { TrainedTrial } from '../adapt/trial.js';
 import { taskMetadata } from '../adapt/task-weights.js';
 import type { Modality, StrategyName } from '../record/vocabulary.js';
@@ -23,6 +20,7 @@ import type { Backbone, SavedPreprocessing } from '../kinds/backbone.js';
 export const MODEL_MANIFEST_FILE = 'adaptlab-model.json';
 export const MODEL_FORMAT = 'adaptlab.model/1';
 export const TASK_FILE = 'task.safetensors';
+/** The whole model's weights, as both kinds name them (each kind's writeModel returns the name the manifest records). */
 export const WEIGHTS_FILE = 'model.safetensors';
 
 /** adaptlab-model.json: what a saved model is and how its input is prepared. */
@@ -61,12 +59,7 @@ export async function writeModelDir(dir: string, trained: TrainedTrial, backbone
   rmSync(temp, { recursive: true, force: true });
   mkdirSync(temp, { recursive: true });
   try {
-    if (model instanceof BertForSequenceClassification) {
-      saveBert(model, temp);
-    } else {
-      saveModel(model, join(temp, WEIGHTS_FILE));
-    }
-    await backbone.writeModelFiles(temp);
+    const weights = await backbone.writeModel(model, temp);
     const taskPath = join(temp, TASK_FILE);
     writeSafetensors(taskPath, trained.taskFile, taskMetadata(backbone.key, record.strategy));
     const fold = record.fold && 'index' in record.fold ? { ...record.fold } : null;
@@ -80,7 +73,7 @@ export async function writeModelDir(dir: string, trained: TrainedTrial, backbone
       classNames: [...classNames],
       preprocessing: backbone.savedPreprocessing(),
       backbone: { key: backbone.key, source: backbone.source },
-      weights: WEIGHTS_FILE,
+      weights,
       task: { file: TASK_FILE, bytes: statSync(taskPath).size, tensors: trained.taskFile.size },
       metrics: { validation: record.metrics.validation.accuracy, test: record.metrics.test.accuracy },
       trial: trialFingerprint,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { readSafetensors, manualSeed } from '../../tensor/index.js';
 import { BertForSequenceClassification, readBertConfig, normalizeBertKeys, loadInto, type BertConfig } from '../../models/index.js';
 import { createModel } from '../../models/registry.js';
-import { BERT_WEIGHTS_FILE, bertHeads, loadBert } from '../../models/bert-checkpoint.js';
+import { BERT_WEIGHTS_FILE, bertHeads, loadBert, saveBert } from '../../models/bert-checkpoint.js';
 import { disposeAll } from '../../models/checkpoint.js';
 import type { ClassificationModel } from '../../models/contract.js';
 import { BertTokenizer } from '../../data/tokenizer.js';
@@ -13,7 +13,7 @@ import { encodeTextBatch } from '../../data/text-batch.js';
 import { tokenTable } from '../../data/example-table.js';
 import { textSnippet } from '../../data/example-display.js';
 import type { TextRecord } from '../../data/types.js';
-import { ConfigError, DataError, UsageError } from '../../errors.js';
+import { ArgumentError, ConfigError, DataError, UsageError } from '../../errors.js';
 import { regenerateHint, type TextManifest } from '../../pretrain/manifest.js';
 import type { Backbone } from '../backbone.js';
 import { fileContentKey } from '../content-key.js';
@@ -54,7 +54,13 @@ function textBackbone(b: Pick<TextBackbone, 'arch' | 'source' | 'key' | 'buildMo
     },
     show: (record) => textSnippet(record),
     savedPreprocessing: () => ({ text: { maxLength: prep.maxLength } }),
-    writeModelFiles: (dir) => prep.tokenizer.save(dir),
+    // A Hugging Face directory: config.json with id2label, the weights, the tokenizer files.
+    async writeModel(model, dir) {
+      if (!(model instanceof BertForSequenceClassification)) throw new ArgumentError(`a text backbone saves BERT classifiers; got a ${model.arch} model`);
+      saveBert(model, dir);
+      await prep.tokenizer.save(dir);
+      return BERT_WEIGHTS_FILE;
+    },
     modelInput: () => ({ text: prep }),
   };
 }

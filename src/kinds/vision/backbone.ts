@@ -2,7 +2,8 @@
 // preparation (image size, mean, std) comes from the backbone: its manifest, or ImageNet's
 // statistics for a torchvision checkpoint.
 import { statSync } from 'node:fs';
-import { loadResnet } from '../../models/checkpoint.js';
+import { join } from 'node:path';
+import { loadResnet, saveModel } from '../../models/checkpoint.js';
 import { createModel } from '../../models/registry.js';
 import { resnet, isResNetArch, RESNET_SPECS } from '../../models/resnet.js';
 import type { ClassificationModel } from '../../models/contract.js';
@@ -16,6 +17,9 @@ import { UsageError } from '../../errors.js';
 import type { VisionManifest } from '../../pretrain/manifest.js';
 import type { Backbone } from '../backbone.js';
 import { fileContentKey } from '../content-key.js';
+
+/** The saved model's weights file, named as Hugging Face names safetensors weights. */
+const WEIGHTS_FILE = 'model.safetensors';
 
 /** How records become input: resized (bilinear) and centre-cropped to imageSize, then normalised per channel. */
 export interface ImagePreparation {
@@ -63,7 +67,11 @@ function visionBackbone(b: Pick<VisionBackbone, 'arch' | 'source' | 'key' | 'bui
     },
     show: (record) => imageThumbnail(record),
     savedPreprocessing: () => ({ image: { imageSize: prep.imageSize, mean: [...prep.mean], std: [...prep.std], resize: 'bilinear' } }),
-    writeModelFiles: async () => undefined,
+    // A torchvision-style state dict with adaptlab's metadata (arch, config, head); nothing else is needed.
+    async writeModel(model, dir) {
+      saveModel(model, join(dir, WEIGHTS_FILE));
+      return WEIGHTS_FILE;
+    },
     modelInput: () => ({ image: prep }),
   };
 }
