@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, DataError } from '../errors.js';
 import { writeJsonAtomic } from '../io/atomic-file.js';
-import type { FileDigest, EngineProvenance } from './provenance.js';
+import { adaptlabVersion, engineProvenance, invokedCommand, type FileDigest, type EngineProvenance } from './provenance.js';
 import type { Modality } from '../record/vocabulary.js';
 
 export const MANIFEST_FILE = 'manifest.json';
@@ -102,6 +102,31 @@ export interface TextManifest extends ManifestBase {
 }
 
 export type BackboneManifest = VisionManifest | TextManifest;
+
+/** What a pretraining run was asked: where it writes, its budget and seed, and the command to record (else the CLI invocation). */
+export interface PretrainRun {
+  out: string;
+  command?: string;
+  epochs: number;
+  seed: number;
+  quick: boolean;
+}
+
+/**
+ * The closing fields of every backbone manifest: whether the run was quick, the versions and the
+ * date, the command that made it and the same run with every default spelled out.
+ */
+export function manifestProvenance(kind: Modality, run: PretrainRun): Pick<ManifestBase, 'quick' | 'adaptlabVersion' | 'engine' | 'createdAt' | 'command' | 'equivalentCommand'> {
+  const equivalent = `adaptlab pretrain ${kind} --out ${run.out} --epochs ${run.epochs} --seed ${run.seed}${run.quick ? ' --quick' : ''}`;
+  return {
+    quick: run.quick,
+    adaptlabVersion: adaptlabVersion(),
+    engine: engineProvenance(),
+    createdAt: new Date().toISOString(),
+    command: run.command ?? invokedCommand() ?? equivalent,
+    equivalentCommand: equivalent,
+  };
+}
 
 export function writeManifest(dir: string, manifest: BackboneManifest): void {
   writeJsonAtomic(join(dir, MANIFEST_FILE), manifest);

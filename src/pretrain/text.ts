@@ -38,8 +38,8 @@
 //    weight decay 0.01 on matrices only, 6% linear warm-up then linear decay to 0;
 //  - the source metric is measured from the files written (float16 weights up-cast on load), so
 //    the manifest describes exactly what ships.
-import { existsSync, rmSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { Tensor, manualSeed, tidy, writeSafetensors } from '../tensor/index.js';
 import { AdamW, warmupLinearDecay } from '../optim/index.js';
 import { fit } from '../train/fit.js';
@@ -50,31 +50,21 @@ import { datasetContentHash } from '../data/hash.js';
 import { mulberry32 } from '../data/splits.js';
 import { trainWordPieceVocab } from '../data/wordpiece-training.js';
 import { BertTokenizer } from '../data/tokenizer.js';
-import { ArgumentError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-file.js';
-import { epochOrder, decayGroups, reporter, round, stopOnFailure } from './common.js';
+import { epochOrder, decayGroups, measureReloaded, positiveInt, pretrainSettings, round, stopOnFailure, type PretrainBaseOptions } from './common.js';
 import { BERT_MASKING, IGNORE_INDEX, type MaskingVocab } from './masking.js';
 import { encodeRows, evaluateMasked, mlmForward, mostFrequentToken, type MaskedEvaluation } from './masked-lm.js';
-import { writeManifest, MANIFEST_FILE, type TextManifest } from './manifest.js';
-import { adaptlabVersion, engineProvenance, fileDigest, invokedCommand, packageVersion } from './provenance.js';
+import { manifestProvenance, writeManifest, MANIFEST_FILE, type TextManifest } from './manifest.js';
+import { fileDigest, packageVersion } from './provenance.js';
 
-export interface TextPretrainOptions {
-  /** Output directory (created if needed). */
-  out: string;
-  /** Passes over the training passages. Default TEXT_DEFAULTS.epochs (full), 1 (quick). */
-  epochs?: number;
-  /** Seeds the held-out documents, the initialisation, batch order and masking. Default 0. */
-  seed?: number;
-  /** A tiny budget (a smaller model on a few hundred passages) that finishes in seconds. */
-  quick?: boolean;
-  batchSize?: number;
-  lr?: number;
+/**
+ * Defaults: TEXT_DEFAULTS (quick: a smaller model on a few hundred passages, one epoch); the seed
+ * draws the held-out documents, the initialisation, the batch order and the masking.
+ */
+export interface TextPretrainOptions extends PretrainBaseOptions {
   vocabSize?: number;
   /** Train on at most this many passages, spread evenly over the training part (budget experiments). */
   maxTrainPassages?: number;
-  silent?: boolean;
-  /** Recorded in the manifest; default: the CLI invocation, or the equivalent command. */
-  command?: string;
 }
 
 export interface TextPretrainResult {
@@ -113,11 +103,6 @@ const BASELINE_DEFINITION =
   'unigram baseline: the most frequent token among the maskable (non-special, non-pad) positions of the tokenised training passages, ' +
   'always predicted; its accuracy is the fraction of the held-out masked positions (the very positions the model is scored on) whose original token is that token. ' +
   'Masking selects maskable positions uniformly, so this token is also the most frequent one among training masked positions in expectation.';
-
-function positiveInt(v: number, what: string): number {
-  if (!Number.isInteger(v) || v < 1) throw new ArgumentError(`pretrain text: ${what} must be a positive integer, got ${v}`);
-  return v;
-}
 
 /** The document a passage belongs to: its id without the passage number. */
 function documentOf(p: ProsePassage): string {
@@ -164,19 +149,14 @@ function saveWeights(model: BertForMaskedLM, config: BertConfig, path: string): 
 }
 
 export async function pretrainText(options: TextPretrainOptions): Promise<TextPretrainResult> {
-  const quick = options.quick ?? false;
-  const seed = options.seed ?? TEXT_DEFAULTS.seed;
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new ArgumentError(`pretrain text: seed must be an integer in [0, 2^32), got ${seed}`);
-  const epochs = positiveInt(options.epochs ?? (quick ? QUICK.epochs : TEXT_DEFAULTS.epochs), 'epochs');
-  const batchSize = positiveInt(options.batchSize ?? (quick ? QUICK.batchSize : TEXT_DEFAULTS.batchSize), 'batch size');
-  const vocabSize = positiveInt(options.vocabSize ?? (quick ? QUICK.vocabSize : TEXT_DEFAULTS.vocabSize), 'vocab size');
-  const lr = options.lr ?? TEXT_DEFAULTS.lr;
-  if (!(lr > 0 && Number.isFinite(lr))) throw new ArgumentError(`pretrain text: lr must be a positive number, got ${lr}`);
+  const { quick, seed, epochs, batchSize, lr, dir, report, t0 } = pretrainSettings('pretrain text', options, {
+    seed: TEXT_DEFAULTS.seed,
+    epochs: { full: TEXT_DEFAULTS.epochs, quick: QUICK.epochs },
+    batchSize: { full: TEXT_DEFAULTS.batchSize, quick: QUICK.batchSize },
+    lr: () => TEXT_DEFAULTS.lr,
+  });
+  const vocabSize = positiveInt('pretrain text', options.vocabSize ?? (quick ? QUICK.vocabSize : TEXT_DEFAULTS.vocabSize), 'vocab size');
   const maxLength = TEXT_DEFAULTS.maxLength;
-  const dir = resolve(options.out);
-  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new ArgumentError(`pretrain text: --out ${options.out} is a file; give a directory`);
-  const report = reporter(options.silent ?? false);
-  const t0 = performance.now();
 
   // ---- data and vocabulary --------------------------------------------------------------------
   report.log(`pretrain text: loading prose passages${quick ? ' (quick run: tiny budget, for tests and first looks)' : ''}`);
@@ -185,7 +165,7 @@ export async function pretrainText(options: TextPretrainOptions): Promise<TextPr
   const split = holdOutDocuments(passages, TEXT_DEFAULTS.heldOutFraction, seed);
   // Quick: a few hundred passages spread over the corpus (every k-th), so both sources appear.
   const thin = <T>(items: T[], n: number): T[] => (items.length <= n ? items : Array.from({ length: n }, (_, i) => items[Math.floor((i * items.length) / n)]));
-  const trainPassages = quick ? thin(split.train, QUICK.trainPassages) : options.maxTrainPassages !== undefined ? thin(split.train, positiveInt(options.maxTrainPassages, 'maxTrainPassages')) : split.train;
+  const trainPassages = quick ? thin(split.train, QUICK.trainPassages) : options.maxTrainPassages !== undefined ? thin(split.train, positiveInt('pretrain text', options.maxTrainPassages, 'maxTrainPassages')) : split.train;
   const heldOutPassages = quick ? thin(split.heldOut, QUICK.heldOutPassages) : split.heldOut;
   report.log(`pretrain text: ${trainPassages.length} training passages, ${heldOutPassages.length} held out (${split.heldOutDocuments.length} whole documents); training a ${vocabSize}-token WordPiece vocabulary`);
   const trained = await trainWordPieceVocab(trainPassages.map((p) => p.text), { vocabSize, minFrequency: 2, lowercase: true });
@@ -248,15 +228,8 @@ export async function pretrainText(options: TextPretrainOptions): Promise<TextPr
     const weightsPath = join(dir, BERT_WEIGHTS_FILE);
     saveWeights(model, config, weightsPath);
     writeFileAtomic(join(dir, BERT_CONFIG_FILE), `${JSON.stringify(bertConfigToJson(config, 'BertForMaskedLM'), null, 2)}\n`);
-    const reloaded = loadBertForMaskedLM(dir).model;
-    let final: MaskedEvaluation;
-    try {
-      final = evaluateMasked(reloaded, heldOutRows, vocab, tokenizer.ids.pad, maskSeedEval, baselineId, 'the held-out passages');
-    } finally {
-      reloaded.dispose();
-    }
+    const final = measureReloaded(loadBertForMaskedLM(dir).model, (m) => evaluateMasked(m, heldOutRows, vocab, tokenizer.ids.pad, maskSeedEval, baselineId, 'the held-out passages'));
     const wallSeconds = (performance.now() - t0) / 1000;
-    const equivalent = `adaptlab pretrain text --out ${options.out} --epochs ${epochs} --seed ${seed}${quick ? ' --quick' : ''}`;
     const manifest: TextManifest = {
       format: 'adaptlab.backbone/1',
       kind: 'text',
@@ -310,12 +283,7 @@ export async function pretrainText(options: TextPretrainOptions): Promise<TextPr
         heldOutLoss: round(final.loss, 4),
         curve,
       },
-      quick,
-      adaptlabVersion: adaptlabVersion(),
-      engine: engineProvenance(),
-      createdAt: new Date().toISOString(),
-      command: options.command ?? invokedCommand() ?? equivalent,
-      equivalentCommand: equivalent,
+      ...manifestProvenance('text', { out: options.out, command: options.command, epochs, seed, quick }),
     };
     writeManifest(dir, manifest);
     report.log(

@@ -18,8 +18,8 @@
 //    instead of 5e-4 82.4% (source 88.3%); the longer default run recovers the source accuracy;
 //  - the final weights are kept (cosine ends at lr 0); validation accuracy is tracked per epoch
 //    for the record, the test split is used once, at the end.
-import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { F, noGrad, tidy, manualSeed } from '../tensor/index.js';
 import { SGD, cosine } from '../optim/index.js';
 import { fit } from '../train/fit.js';
@@ -30,37 +30,24 @@ import { augmentRecord, type AugmentSpec } from './augment.js';
 import { resizeAndCenterCrop } from '../data/images.js';
 import { imageBatch } from '../data/image-batch.js';
 import type { ImageRecord } from '../data/types.js';
-import { ArgumentError } from '../errors.js';
-import { epochOrder, decayGroups, reporter, round, stopOnFailure } from './common.js';
-import { writeManifest, MANIFEST_FILE, type VisionManifest } from './manifest.js';
-import { adaptlabVersion, engineProvenance, fileDigest, invokedCommand, packageVersion } from './provenance.js';
+import { epochOrder, decayGroups, measureReloaded, positiveInt, pretrainSettings, round, stopOnFailure, type PretrainBaseOptions } from './common.js';
+import { manifestProvenance, writeManifest, MANIFEST_FILE, type VisionManifest } from './manifest.js';
+import { fileDigest, packageVersion } from './provenance.js';
 
 export const VISION_WEIGHTS_FILE = 'model.safetensors';
 export const VISION_IMAGE_SIZE = 32;
 
-export interface VisionPretrainOptions {
-  /** Output directory (created if needed). */
-  out: string;
-  /** Default 3 (full), 1 (quick). */
-  epochs?: number;
-  /** Seeds the split, the initialisation and the batch order. Default 0. */
-  seed?: number;
-  /** A tiny budget (1,500 training images, 1 epoch) that finishes in seconds. */
-  quick?: boolean;
-  /** Default 128 (full), 50 (quick). */
-  batchSize?: number;
-  /** Peak learning rate; default 0.1 * batchSize / 128. */
-  lr?: number;
+/**
+ * Defaults: 3 epochs of batches of 128 (quick: 1 epoch of 50 on 1,500 training images), peak
+ * learning rate 0.1 * batchSize / 128; the seed draws the split, the initialisation and the batch order.
+ */
+export interface VisionPretrainOptions extends PretrainBaseOptions {
   /** Weight decay of conv and linear weights. Default VISION_DEFAULTS.weightDecay. */
   weightDecay?: number;
   /** Training augmentation. Default VISION_DEFAULTS.augment. */
   augment?: AugmentSpec | null;
   /** Use at most this many training images per class (budget experiments). Default: all. */
   trainPerClass?: number;
-  /** No progress or log output. */
-  silent?: boolean;
-  /** Recorded in the manifest; default: the CLI invocation, or the equivalent command. */
-  command?: string;
 }
 
 export interface VisionPretrainResult {
@@ -78,11 +65,6 @@ export const VISION_DEFAULTS: { epochs: number; batchSize: number; seed: number;
 };
 const QUICK = { epochs: 1, batchSize: 50, trainPerClass: 150, validationPerClass: 20, testPerClass: 50 } as const;
 const FULL_SPLIT = { testPerClass: 1000, validationPerClass: 500 } as const;
-
-function positiveInt(v: number, what: string): number {
-  if (!Number.isInteger(v) || v < 1) throw new ArgumentError(`pretrain vision: ${what} must be a positive integer, got ${v}`);
-  return v;
-}
 
 /** Mean and (population) std of the pixels / 255 of `records` (grey, already at the model's size). */
 export function pixelStats(records: readonly ImageRecord[]): { mean: number; std: number } {
@@ -120,17 +102,12 @@ export function evaluateAccuracy(model: ResNet, records: readonly ImageRecord[],
 }
 
 export async function pretrainVision(options: VisionPretrainOptions): Promise<VisionPretrainResult> {
-  const quick = options.quick ?? false;
-  const seed = options.seed ?? VISION_DEFAULTS.seed;
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new ArgumentError(`pretrain vision: seed must be an integer in [0, 2^32), got ${seed}`);
-  const epochs = positiveInt(options.epochs ?? (quick ? QUICK.epochs : VISION_DEFAULTS.epochs), 'epochs');
-  const batchSize = positiveInt(options.batchSize ?? (quick ? QUICK.batchSize : VISION_DEFAULTS.batchSize), 'batch size');
-  const lr = options.lr ?? (0.1 * batchSize) / 128;
-  if (!(lr > 0 && Number.isFinite(lr))) throw new ArgumentError(`pretrain vision: lr must be a positive number, got ${lr}`);
-  const dir = resolve(options.out);
-  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new ArgumentError(`pretrain vision: --out ${options.out} is a file; give a directory`);
-  const report = reporter(options.silent ?? false);
-  const t0 = performance.now();
+  const { quick, seed, epochs, batchSize, lr, dir, report, t0 } = pretrainSettings('pretrain vision', options, {
+    seed: VISION_DEFAULTS.seed,
+    epochs: { full: VISION_DEFAULTS.epochs, quick: QUICK.epochs },
+    batchSize: { full: VISION_DEFAULTS.batchSize, quick: QUICK.batchSize },
+    lr: (batchSize) => (0.1 * batchSize) / 128,
+  });
 
   report.log(`pretrain vision: loading fashion-mnist${quick ? ' (quick run: tiny budget, for tests and first looks)' : ''}`);
   const dataset = await loadFashionMnist();
@@ -138,7 +115,7 @@ export async function pretrainVision(options: VisionPretrainOptions): Promise<Vi
     seed,
     test: { perClass: quick ? QUICK.testPerClass : FULL_SPLIT.testPerClass },
     validation: { perClass: quick ? QUICK.validationPerClass : FULL_SPLIT.validationPerClass },
-    ...(quick ? { trainPerClass: QUICK.trainPerClass } : options.trainPerClass !== undefined ? { trainPerClass: positiveInt(options.trainPerClass, 'trainPerClass') } : {}),
+    ...(quick ? { trainPerClass: QUICK.trainPerClass } : options.trainPerClass !== undefined ? { trainPerClass: positiveInt('pretrain vision', options.trainPerClass, 'trainPerClass') } : {}),
   });
   // Resize once (the lab's exact rule); batches then only normalise.
   const sized = (records: ImageRecord[]): ImageRecord[] => records.map((r) => resizeAndCenterCrop(r, VISION_IMAGE_SIZE));
@@ -196,15 +173,8 @@ export async function pretrainVision(options: VisionPretrainOptions): Promise<Vi
       const weightsPath = join(dir, VISION_WEIGHTS_FILE);
       saveModel(net, weightsPath);
       // The source metric is measured on the file written, so the manifest describes what ships.
-      const reloaded = loadResnet('resnet20', weightsPath).model;
-      let testAcc: number;
-      try {
-        testAcc = evaluateAccuracy(reloaded, test, spec);
-      } finally {
-        reloaded.dispose();
-      }
+      const testAcc = measureReloaded(loadResnet('resnet20', weightsPath).model, (m) => evaluateAccuracy(m, test, spec));
       const wallSeconds = (performance.now() - t0) / 1000;
-      const equivalent = `adaptlab pretrain vision --out ${options.out} --epochs ${epochs} --seed ${seed}${quick ? ' --quick' : ''}`;
       const manifest: VisionManifest = {
         format: 'adaptlab.backbone/1',
         kind: 'vision',
@@ -249,12 +219,7 @@ export async function pretrainVision(options: VisionPretrainOptions): Promise<Vi
           validationSize: validation.length,
           curve,
         },
-        quick,
-        adaptlabVersion: adaptlabVersion(),
-        engine: engineProvenance(),
-        createdAt: new Date().toISOString(),
-        command: options.command ?? invokedCommand() ?? equivalent,
-        equivalentCommand: equivalent,
+        ...manifestProvenance('vision', { out: options.out, command: options.command, epochs, seed, quick }),
       };
       writeManifest(dir, manifest);
       report.log(`pretrain vision: wrote ${weightsPath} and manifest.json (test accuracy ${(testAcc * 100).toFixed(2)}%, ${wallSeconds.toFixed(0)} s)`);
