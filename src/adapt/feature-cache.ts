@@ -20,7 +20,15 @@ export interface CachedFeatures {
 export class FeatureCache {
   readonly #entries = new Map<string, CachedFeatures>();
 
-  /** The output at `point` for `table` under the backbone `backboneKey`, computed on first use. */
+  /** Entries held: one per (backbone weights, split, point) computed. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /**
+   * The output at `point` for `table` under `backboneKey`, computed on first use. The key must
+   * identify the weights the prefix runs (trial.ts adds their checksums to the backbone's key).
+   */
   get(backboneKey: string, split: string, point: CachePoint, model: ClassificationModel, table: ExampleTable, batchSize: number): CachedFeatures {
     const key = `${backboneKey}\u0000${split}\u0000${point}`;
     const hit = this.#entries.get(key);

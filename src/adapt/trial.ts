@@ -1,6 +1,7 @@
 // One trial: one strategy, one seed, the same data and budget as every other trial. It plans the
 // adaptation, trains with the planned parameter groups, selects the epoch with the best
 // validation accuracy, audits what stayed frozen, evaluates, and measures what it cost.
+import { createHash } from 'node:crypto';
 import { Tensor, F, keep, noGrad, manualSeed, fromTypedArray, memoryStats, resetPeakMemory, safetensorsSize, DEFAULT_DEVICE, onDevice, type Device } from '../tensor/index.js';
 import { AdamW, cosine } from '../optim/index.js';
 import { fit } from '../train/fit.js';
@@ -12,7 +13,7 @@ import { splitMetrics } from '../evaluate/metrics.js';
 import { planAdaptation, type AdaptationPlan } from './plan.js';
 import { withAddedGroups } from './grow-optimizer.js';
 import { attachLoraTargets, type LoraAdapter } from '../nn/lora.js';
-import { takeChecksums, auditFreeze, fixedTensorNames } from './audit.js';
+import { takeChecksums, auditFreeze, fixedTensorNames, type Checksums } from './audit.js';
 import { taskMetadata, taskTensorNames, taskTensors } from './task-weights.js';
 import type { CachePoint, FeatureCache } from './feature-cache.js';
 import { predictTable, accuracyOf } from './predict.js';
@@ -147,6 +148,21 @@ function rowIndex(rows: Uint32Array): Tensor {
   return fromTypedArray(BigInt64Array.from(rows, (r) => BigInt(r)), [rows.length], 'int64');
 }
 
+/**
+ * What a cached prefix computes from, by content: the checksums (taken before training; a prefix
+ * is frozen, so still current) of the parameters of the groups it runs and of the model's buffers.
+ * The backbone's key alone is not enough: a part the checkpoint lacks (a BERT pooler) is
+ * initialised from each trial's seed, and so are its features.
+ */
+function prefixWeightsKey(model: ClassificationModel, point: CachePoint, initial: Checksums): string {
+  const groups = model.parameterGroups();
+  const read = point === 'features' ? groups.slice(0, -1) : groups.slice(0, point); // the head is the last group
+  const hash = createHash('sha256');
+  for (const g of read) for (const [name] of g.params) hash.update(`${name}=${initial.get(name)}\n`);
+  for (const [name] of model.namedBuffers()) hash.update(`${name}=${initial.get(name)}\n`);
+  return hash.digest('hex').slice(0, 16);
+}
+
 /** What one phase trains and is evaluated on, and the forward from those inputs to logits. */
 interface PhaseInputs {
   /** The training, validation and test tables the phase fits on (standardised features for a head-only phase). */
@@ -168,15 +184,16 @@ interface PhaseInputs {
  * on standardised features (standardize.ts); `evaluation` keeps the raw ones, which the folded
  * head is scored on. Tensors made here are pushed to `owned`.
  */
-function phaseInputs(s: TrialSetup, model: ClassificationModel, p: AdaptationPlan, spec: StrategySpec, owned: { dispose(): void }[]): PhaseInputs {
+function phaseInputs(s: TrialSetup, model: ClassificationModel, p: AdaptationPlan, spec: StrategySpec, initial: Checksums, owned: { dispose(): void }[]): PhaseInputs {
   const { data, batchSize } = s;
   const point: CachePoint | null = spec.batchNorm !== 'frozen' || p.frozenPrefix === 0 ? null : p.headOnly ? 'features' : p.frozenPrefix;
   if (point === null) return { tables: data, evaluation: data, forward: (x) => model.forward(x as ModelInput), standardizer: null, extractionFlops: 0 };
   let extractionFlops = 0;
+  const weights = prefixWeightsKey(model, point, initial);
   const cached = (split: 'train' | 'validation' | 'test'): Activation => {
     // Folds train and hold out different examples; the test split is the same for all of them.
     const key = s.fold && split !== 'test' ? `fold${s.fold.index}/${split}` : split;
-    const entry = s.featureCache.get(s.backboneKey, key, point, model, data[split], Math.max(batchSize, 256));
+    const entry = s.featureCache.get(`${s.backboneKey}/${weights}`, key, point, model, data[split], Math.max(batchSize, 256));
     if (split === 'train') extractionFlops += entry.flops;
     return entry.features;
   };
@@ -277,7 +294,7 @@ export function trainTrial(setup: TrialSetup): TrainedTrial {
     for (const phase of phases) {
       current.plan?.release();
       const p = (current.plan = planAdaptation(model, phase.spec));
-      const inputs = phaseInputs(s, model, p, phase.spec, owned);
+      const inputs = phaseInputs(s, model, p, phase.spec, before, owned);
       extractionFlops += inputs.extractionFlops;
       evaluation = inputs.evaluation;
       forward = inputs.forward;
