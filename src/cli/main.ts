@@ -58,11 +58,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   return runParsed(command, rest);
 }
 
-/** One command's arguments parsed and run: --help and --version answered, --threads set, --device checked. */
-async function runParsed(command: CommandSpec, argv: readonly string[]): Promise<number> {
+/** One command's arguments parsed and run: --help (naming `program`) and --version answered, --threads set, --device checked. */
+async function runParsed(command: CommandSpec, argv: readonly string[], program?: string): Promise<number> {
   const args = parseArgs(command, argv);
   if (args.options.help) {
-    console.log(helpText(command));
+    console.log(helpText(command, program));
     return 0;
   }
   if (args.options.version) {
@@ -94,10 +94,10 @@ export async function runCli(argv: readonly string[]): Promise<number> {
 /**
  * Runs one command from its table exactly as `adaptlab <command>` does, with the same exit codes:
  * the learning track's lab workflow is the lab command with its own default --out and its own
- * reading of the result.
+ * reading of the result. `program` is the name its --help shows (default "adaptlab <command>").
  */
-export async function runCommand(command: CommandSpec, argv: readonly string[]): Promise<number> {
-  return exitCode(() => runParsed(command, argv));
+export async function runCommand(command: CommandSpec, argv: readonly string[], options: { program?: string } = {}): Promise<number> {
+  return exitCode(() => runParsed(command, argv, options.program));
 }
 
 /** Runs `run`; a failure prints one message and becomes exit code 2 (usage errors) or 1 (everything else). */

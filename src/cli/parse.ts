@@ -177,10 +177,11 @@ export function parseArgs(command: CommandSpec, argv: readonly string[]): { posi
   return { positionals, options, given };
 }
 
-export function helpText(command: CommandSpec): string {
+/** The command's --help: usage line (`program`, by default "adaptlab <command>"), summary, options and examples. */
+export function helpText(command: CommandSpec, program = `adaptlab ${command.name}`): string {
   const table = { ...command.options, ...COMMON_OPTIONS };
   const pos = (command.positionals ?? []).map((p) => (p.required ? ` <${p.name}>` : ` [${p.name}]`)).join('');
-  const lines = [`adaptlab ${command.name}${pos} [options]`, '', command.summary, ''];
+  const lines = [`${program}${pos} [options]`, '', command.summary, ''];
   for (const p of command.positionals ?? []) lines.push(`  <${p.name}> `.padEnd(28) + p.description);
   for (const [name, spec] of Object.entries(table)) {
     const value = spec.type === 'boolean' ? '' : ` <${spec.placeholder ?? (spec.type === 'list' ? 'a,b,...' : spec.type)}>`;

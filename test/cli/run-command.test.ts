@@ -18,14 +18,15 @@ const probe = (outcome: 'ok' | 'usage' | 'data'): CommandSpec => ({
   },
 });
 
-async function quietly(run: () => Promise<number>): Promise<{ code: number; errors: string[] }> {
+async function quietly(run: () => Promise<number>): Promise<{ code: number; errors: string[]; logs: string[] }> {
   const errors: string[] = [];
+  const logs: string[] = [];
   const orig = console.error;
   const origLog = console.log;
   console.error = (...a: unknown[]) => void errors.push(a.join(' '));
-  console.log = () => undefined;
+  console.log = (...a: unknown[]) => void logs.push(a.join(' '));
   try {
-    return { code: await run(), errors };
+    return { code: await run(), errors, logs };
   } finally {
     console.error = orig;
     console.log = origLog;
@@ -42,4 +43,14 @@ test('runCommand: 0 on success and for --help, 2 for usage errors, 1 for runtime
   assert.deepEqual([refused.code, refused.errors], [2, ['adaptlab probe: --level 3 is not allowed here']]);
   const failed = await quietly(() => runCommand(probe('data'), []));
   assert.deepEqual([failed.code, failed.errors], [1, ['adaptlab: the data folder holds no images']]);
+});
+
+test('runCommand: --help names the program it runs as, "adaptlab <command>" unless told another', async () => {
+  const usage = async (options?: { program?: string }): Promise<string> => {
+    const r = await quietly(() => runCommand(probe('ok'), ['--help'], options));
+    assert.equal(r.code, 0);
+    return r.logs.join('\n').split('\n')[0];
+  };
+  assert.equal(await usage(), 'adaptlab probe [options]');
+  assert.equal(await usage({ program: 'probe-workflow' }), 'probe-workflow [options]');
 });

@@ -105,4 +105,4 @@ const workflow: CommandSpec = {
   },
 };
 
-process.exitCode = await runCommand(workflow, process.argv.slice(2));
+process.exitCode = await runCommand(workflow, process.argv.slice(2), { program: 'pretrained-transfer-workflow' });
