@@ -193,7 +193,7 @@ export function checkLabOptions(o: LabOptions): void {
   if (!(SCHEDULES as readonly unknown[]).includes(o.schedule)) {
     fail('schedule', 'schedule', `one of ${SCHEDULES.map((s) => `'${s}'`).join(', ')}`, o.schedule, "'race' stops strategies shown out and adds seeds to open comparisons; 'grid' runs every strategy x every seed.");
   }
-  if (o.batchSize !== undefined) checkIntRange('batchSize', 'batch-size', o.batchSize, 1, 4096, 'Leave it unset for the modality default (64 vision, 16 text).');
+  if (o.batchSize !== undefined) checkIntRange('batchSize', 'batch-size', o.batchSize, 1, 4096, `Leave it unset for the modality default (${MODALITIES.map((m) => `${kindOf(m).defaults.batchSize} ${m}`).join(', ')}).`);
   if (o.encoding !== undefined && !(['utf8', 'utf8-replace'] as readonly unknown[]).includes(o.encoding)) {
     fail('encoding', 'encoding', "'utf8' or 'utf8-replace'", o.encoding, "'utf8' refuses invalid UTF-8 and names the row; 'utf8-replace' turns it into U+FFFD.");
   }
