@@ -16,6 +16,8 @@ export const TRIAL_RESULT_FORMAT = 'adaptlab.trial-result/1';
 
 /** A worker process names itself (`host:pid`) here for the children that train its jobs. */
 export const WORKER_NAME_ENV = 'ADAPTLAB_WORKER_NAME';
+/** How a worker tells its training processes where to train (its --device). */
+export const WORKER_DEVICE_ENV = 'ADAPTLAB_WORKER_DEVICE';
 
 /** The lab's options as a worker reads them: no run folder (only the coordinator writes one). */
 export type WorkerLabOptions = Omit<LabOptions, 'out' | 'force'>;

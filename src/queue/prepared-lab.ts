@@ -8,6 +8,7 @@ import { resolveBackbone } from '../kinds/load.js';
 import { modalityPlan } from '../lab/options.js';
 import { fingerprint } from '../lab/run-dir.js';
 import { prepareTarget, type PreparedTarget } from '../lab/targets.js';
+import { DEFAULT_DEVICE, type Device } from '../tensor/index.js';
 import { targetFingerprint } from '../lab/trial-runner.js';
 import { JobRefused, type TrialJob } from './job.js';
 
@@ -26,7 +27,7 @@ const AGAIN = 'and start the lab again (its finished trials are kept)';
  * backbone or data that differ from the coordinator's are refused (JobRefused): the same worker
  * would refuse the job every time, so it is not retried.
  */
-export async function preparedLabFor(job: TrialJob, worker: string): Promise<{ lab: PreparedLab; seconds: number }> {
+export async function preparedLabFor(job: TrialJob, worker: string, device: Device = DEFAULT_DEVICE): Promise<{ lab: PreparedLab; seconds: number }> {
   const key = fingerprint({ options: job.options, modality: job.trial.modality, expect: job.expect });
   if (held?.key === key) return { lab: held.lab, seconds: 0 };
   releasePreparedLab();
@@ -39,7 +40,8 @@ export async function preparedLabFor(job: TrialJob, worker: string): Promise<{ l
         `This machine sees a different backbone at that path: give every worker the same backbone files (a shared path, or an identical copy at the same path), ${AGAIN}.`,
     );
   }
-  const target = await prepareTarget(backbone, modalityPlan(trial.modality, options), options);
+  // The tables go to this worker's device; its trials train there (the record says where).
+  const target = await prepareTarget(backbone, modalityPlan(trial.modality, options), { ...options, device });
   const problem =
     target.dataset.contentHash !== expect.dataHash
       ? `its data (${options.data ?? target.dataset.name}) has content hash ${target.dataset.contentHash}, but the lab's coordinator prepared data with hash ${expect.dataHash}. ` +

@@ -8,8 +8,9 @@
 import { readFileSync } from 'node:fs';
 import { AdaptlabError } from '../errors.js';
 import { trainRecipe } from '../lab/trial-runner.js';
-import { adaptlabVersion, JobRefused, trialJobProblem, trialName, TRIAL_RESULT_FORMAT, WORKER_NAME_ENV, type TrialJob, type TrialJobProgress, type TrialJobResult } from './job.js';
+import { adaptlabVersion, JobRefused, trialJobProblem, trialName, TRIAL_RESULT_FORMAT, WORKER_DEVICE_ENV, WORKER_NAME_ENV, type TrialJob, type TrialJobProgress, type TrialJobResult } from './job.js';
 import { preparedLabFor } from './prepared-lab.js';
+import { checkDevice, DEFAULT_DEVICE } from '../tensor/index.js';
 
 /** The worker's message: train this job. */
 export interface TrainMessage {
@@ -55,7 +56,7 @@ async function trainJob(id: string, data: unknown, report: (p: TrialJobProgress)
   }
   report({ worker });
   try {
-    const { lab, seconds: prepare } = await preparedLabFor(job, worker);
+    const { lab, seconds: prepare } = await preparedLabFor(job, worker, checkDevice(process.env[WORKER_DEVICE_ENV] ?? DEFAULT_DEVICE));
     const t0 = performance.now();
     let last = -Infinity;
     const trained = trainRecipe(job.trial, lab.backbone, lab.target, lab.cache, (p) => {

@@ -6,7 +6,8 @@
 // puts the job back in the queue, and another worker trains it.
 import { Worker, type Job } from 'bullmq';
 import { QUEUE_NAME, describeQueue, type QueueConnection } from './connection.js';
-import { trialName, WORKER_NAME_ENV, type TrialJob, type TrialJobResult } from './job.js';
+import { trialName, WORKER_DEVICE_ENV, WORKER_NAME_ENV, type TrialJob, type TrialJobResult } from './job.js';
+import { DEFAULT_DEVICE, type Device } from '../tensor/index.js';
 import { TrainingPool } from './training-pool.js';
 
 export interface WorkerSettings {
@@ -15,6 +16,8 @@ export interface WorkerSettings {
   name: string;
   /** Trials trained at once, each in its own process. */
   concurrency: number;
+  /** Where this worker's trials train (its --device); each record says so. Default: the CPU. */
+  device?: Device;
   /** How long a job's lock lasts unless renewed (renewed every half of it). BullMQ's default: 30 s. */
   lockDurationMs: number;
   /** How often this worker looks for jobs whose lock expired and puts them back. BullMQ's default: 30 s. */
@@ -37,8 +40,9 @@ const MAX_STALLS = 3;
 const ERROR_LOG_EVERY_MS = 10_000;
 
 export function startWorker(s: WorkerSettings): RunningWorker {
-  // The training processes inherit the environment: this name, and the engine's thread count (--threads).
+  // The training processes inherit the environment: this name, the device, and the engine's thread count (--threads).
   process.env[WORKER_NAME_ENV] = s.name;
+  process.env[WORKER_DEVICE_ENV] = s.device ?? DEFAULT_DEVICE;
   const pool = new TrainingPool();
   const worker = new Worker<TrialJob, TrialJobResult>(QUEUE_NAME, (job) => pool.run(job), {
     connection: s.connection,

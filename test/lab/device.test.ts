@@ -85,13 +85,14 @@ test('lab --device cuda on a libtorch without it: the typed error before any dat
   assert.equal(existsSync(out), false, 'no run folder was made');
 });
 
-test('--device takes only cpu, cuda or cuda:N (exit 2, naming the flag)', async () => {
+test('--device takes only cpu, cuda or cuda:N on every command that runs models (exit 2, naming the flag, before anything connects or loads)', async () => {
   const required: Record<string, string[]> = {
     lab: [],
     evaluate: [],
     predict: ['--model', join(work, 'no-model'), '--data', join(work, 'no-data')],
     pretrain: ['vision'],
     bench: ['W1a_resnet20_train'],
+    worker: ['--queue', 'redis://127.0.0.1:1'],
   };
   for (const [command, args] of Object.entries(required)) {
     const r = await runCliCaptured([command, ...args, '--device', 'gpu0']);

@@ -4,7 +4,8 @@
 import { hostname } from 'node:os';
 import { UsageError } from '../../errors.js';
 import { parseQueueUrl } from '../../queue/connection.js';
-import type { CommandSpec } from '../options.js';
+import { DEVICE_OPTIONS, type CommandSpec } from '../options.js';
+import type { Device } from '../../tensor/index.js';
 
 const MAX_CONCURRENCY = 256;
 
@@ -33,6 +34,7 @@ export const workerCommand: CommandSpec = {
       description: 'how often this worker looks for trials whose lock expired (their worker died) and puts them back in the queue',
     },
     idleExit: { type: 'number', placeholder: 'seconds', description: 'stop once the queue has had nothing to train for this long (for Kubernetes Jobs and batch schedulers); default: run until stopped' },
+    ...DEVICE_OPTIONS,
   },
   examples: [
     'adaptlab worker --queue redis://10.0.0.5:6379',
@@ -48,7 +50,8 @@ export const workerCommand: CommandSpec = {
     const idleExitMs = options.idleExit === undefined ? undefined : secondsOption('idle-exit', options.idleExit as number);
     const { startWorker } = await import('../../queue/worker.js');
     const name = `${hostname()}:${process.pid}`;
-    const worker = startWorker({ connection, name, concurrency, lockDurationMs, stalledIntervalMs, idleExitMs, log: (line) => console.error(line) });
+    const device = options.device as Device;
+    const worker = startWorker({ connection, name, concurrency, device, lockDurationMs, stalledIntervalMs, idleExitMs, log: (line) => console.error(line) });
     let stopping = false;
     const stop = (signal: string): void => {
       if (stopping) {
