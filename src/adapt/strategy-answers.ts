@@ -26,11 +26,8 @@ export interface HintContext {
 }
 
 export interface StrategyAnswers {
-  /**
-   * Its colour in the report, the same in every table swatch and chart (a CSS hex colour); null:
-   * none chosen yet, so the report draws it in its neutral fallback colour.
-   */
-  color: string | null;
+  /** Its colour in the report, the same in every table swatch and chart (a CSS hex colour, one per strategy). */
+  color: string;
   /**
    * Other strategies' confusion patterns are compared with this one's, in this rank (1 first);
    * null: it is not a baseline. scratch shows what pretrained weights change, frozen what training
@@ -100,10 +97,10 @@ const ANSWERS: Readonly<Record<StrategyName, StrategyAnswers>> = {
       ];
     },
   },
-  lora: { color: null, confusionBaseline: null, groupsTrained: null, whenChosen: () => [] },
+  lora: { color: '#b8860b', confusionBaseline: null, groupsTrained: null, whenChosen: () => [] },
   bitfit: { color: '#2a9d8f', confusionBaseline: null, groupsTrained: null, whenChosen: () => [] },
   lp_ft: { color: '#d6337f', confusionBaseline: null, groupsTrained: null, whenChosen: () => [] },
-  gradual_unfreeze: { color: null, confusionBaseline: null, groupsTrained: null, whenChosen: () => [] },
+  gradual_unfreeze: { color: '#17becf', confusionBaseline: null, groupsTrained: null, whenChosen: () => [] },
   full_finetune: {
     color: '#8e44ad',
     confusionBaseline: null,

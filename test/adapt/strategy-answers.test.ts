@@ -65,3 +65,9 @@ test('scratch and frozen chosen: their own next step, with the fewer-epochs hint
   assert.deepEqual(scratch.map((h) => h.strategy), ['scratch']);
   assert.match(scratch[0].label, /Transfer is not justified/);
 });
+
+test('every strategy has its own colour in the report, so no two rungs look alike in a chart', () => {
+  const colors = STRATEGY_NAMES.map((s) => answersOf(s).color);
+  for (const c of colors) assert.match(c, /^#[0-9a-f]{6}$/);
+  assert.equal(new Set(colors).size, STRATEGY_NAMES.length);
+});

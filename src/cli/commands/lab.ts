@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { UsageError } from '../../errors.js';
 import { BATCH_NORM_POLICIES, DEFAULT_STRATEGIES, STRATEGY_NAMES, type Modality, type StrategyName } from '../../record/vocabulary.js';
 import { DEFAULT_LAB_OPTIONS, type LabOptions } from '../../lab/options.js';
+import { MODALITIES } from '../../kinds/registry.js';
 import { checkLabOptions, MAX_SEEDS } from '../../lab/check-options.js';
 import { cliVersion, DEVICE_OPTIONS, type CommandSpec, type ParsedOptions } from '../options.js';
 import { DEFAULT_DEVICE, type Device } from '../../tensor/index.js';
@@ -195,7 +196,7 @@ export function labRequest(o: ParsedOptions): { options: LabOptions; notes: stri
 
 function labOptionsFromFlags(o: ParsedOptions): LabOptions {
   const modality = o.modality as string;
-  const modalities: Modality[] = modality === 'both' ? ['vision', 'text'] : [modality as Modality];
+  const modalities: Modality[] = modality === 'both' ? [...MODALITIES] : [modality as Modality];
   for (const name of ['headLr', 'backboneLr', 'probeLr'] as const) {
     const lr = o[name] as number | undefined;
     if (lr !== undefined && !(lr > 0 && Number.isFinite(lr))) {
@@ -255,7 +256,7 @@ export const labCommand: CommandSpec = {
   name: 'lab',
   summary: 'train scratch, frozen, partial_unfreeze and full_finetune over seeds and recommend the cheapest acceptable depth',
   options: {
-    modality: { type: 'string', description: 'which modality to run', choices: ['vision', 'text', 'both'], default: 'both' },
+    modality: { type: 'string', description: 'which modality to run', choices: [...MODALITIES, 'both'], default: 'both' },
     strategies: { type: 'list', description: `strategies to compare (the track's four by default; all: ${STRATEGY_NAMES.join(', ')})`, choices: STRATEGY_NAMES, item: 'strategy', default: [...DEFAULT_STRATEGIES] },
     seeds: {
       type: 'list',
