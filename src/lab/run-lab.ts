@@ -26,7 +26,7 @@ import type { ExampleDisplay } from '../data/example-display.js';
 import { BatchNorm2d } from '../nn/layers.js';
 import { UsageError } from '../errors.js';
 import { resolveBackbone } from '../kinds/load.js';
-import type { Backbone as LabBackbone } from '../kinds/backbone.js';
+import type { Backbone } from '../kinds/backbone.js';
 import { prepareTarget, type PreparedTarget } from './targets.js';
 import { modalityPlan, type LabOptions, type ModalityPlan } from './options.js';
 import { checkLabOptions } from './check-options.js';
@@ -80,7 +80,7 @@ export async function runLab(options: LabOptions, events: LabEvents = {}, runner
   checkDevice(device);
   checkLabOptions(options);
   // Every backbone is resolved, and every limit that depends on one checked, before any data loads.
-  const backbones = new Map<Modality, LabBackbone>();
+  const backbones = new Map<Modality, Backbone>();
   for (const modality of options.modalities) {
     const backbone = await resolveBackbone(modality, options.backbone, options.arch, options.imageSize);
     checkPartialK(backbone, modalityPlan(modality, options), options.strategies);
@@ -99,7 +99,7 @@ export async function runLab(options: LabOptions, events: LabEvents = {}, runner
   }
 }
 
-async function runClaimed(options: LabOptions, backbones: ReadonlyMap<Modality, LabBackbone>, events: LabEvents, runner: TrialRunner, device: Device): Promise<LabResult> {
+async function runClaimed(options: LabOptions, backbones: ReadonlyMap<Modality, Backbone>, events: LabEvents, runner: TrialRunner, device: Device): Promise<LabResult> {
   const { force: _force, ...settings } = options;
   const configFile = acceptRunConfig(options.out, settings as Record<string, unknown>, options.force === true, adaptlabVersion());
   const dir = new RunDir(options.out);
@@ -130,7 +130,7 @@ async function runClaimed(options: LabOptions, backbones: ReadonlyMap<Modality, 
 }
 
 /** A strategy that trains the last k backbone groups needs k of them: checked on a throwaway model before any data loads. */
-function checkPartialK(backbone: LabBackbone, plan: ModalityPlan, strategies: readonly StrategyName[]): void {
+function checkPartialK(backbone: Backbone, plan: ModalityPlan, strategies: readonly StrategyName[]): void {
   const lastK = strategies.some((s) => defineStrategy(s, { partialK: plan.partialK }).trainable.kind === 'last');
   if (!lastK) return;
   const probe = backbone.buildModel('random', 0, 2);
@@ -160,7 +160,7 @@ function budgetSpent(budget: LabOptions['budget'], spent: Spent): string | null 
 
 async function runModality(
   modality: Modality,
-  backbone: LabBackbone,
+  backbone: Backbone,
   options: LabOptions,
   dir: RunDir,
   events: LabEvents,
@@ -375,7 +375,7 @@ async function runModality(
  * BatchNorm layers; otherwise none, and the console says the flag has no effect (likewise when no
  * strategy of the run takes a policy).
  */
-function batchNormPolicy(modality: Modality, backbone: LabBackbone, options: LabOptions, events: LabEvents): LabOptions['bnPolicy'] {
+function batchNormPolicy(modality: Modality, backbone: Backbone, options: LabOptions, events: LabEvents): LabOptions['bnPolicy'] {
   const policy = options.bnPolicy;
   if (policy === undefined) return undefined;
   const probe = backbone.buildModel('random', 0, 2);
