@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const args = process.argv.slice(2);
 const USAGE = `usage: node dist/bench/compare-with-pytorch.js [--only W1a_resnet20_train,...] [--rounds 5]
-                                          [--ours default,passive,spin300000,1] [--peer path/to/torch_peers.py]`;
+                                          [--ours default,passive,spin300000,1,omp,omp-spin300000] [--peer path/to/torch_peers.py]`;
 let parsed: ReturnType<typeof parseCli>;
 function parseCli() {
   return parseArgs({
@@ -49,6 +49,7 @@ const only = (opt('only') ?? ids.join(',')).split(',');
 const rounds = Number(opt('rounds') ?? 5);
 
 const TORCH_CONFIGS = ['2', '1', '2:OMP_WAIT_POLICY=PASSIVE'];
+const OPENMP_BLAS = '/usr/lib/x86_64-linux-gnu/openblas-openmp';
 /** adaptlab configurations: `default` is what a user gets; the others are for the record. */
 const OUR_CONFIGS: Record<string, Record<string, string>> = {
   default: {},
@@ -56,6 +57,13 @@ const OUR_CONFIGS: Record<string, Record<string, string>> = {
   /** libgomp's own default spin (what PyTorch's `2` configuration runs). */
   spin300000: { GOMP_SPINCOUNT: '300000' },
   '1': { ADAPTLAB_THREADS: '1' },
+  /**
+   * OpenBLAS's OpenMP flavour (Debian's libopenblas0-openmp, beside the pthread one the system uses):
+   * matrix products on the same libgomp pool as convolutions instead of a pool of their own.
+   * Loaded for this process only; the system's BLAS (and so PyTorch's) stays as it is.
+   */
+  omp: { LD_LIBRARY_PATH: OPENMP_BLAS },
+  'omp-spin300000': { LD_LIBRARY_PATH: OPENMP_BLAS, GOMP_SPINCOUNT: '300000' },
 };
 const ours = (opt('ours') ?? 'default').split(',');
 
@@ -69,6 +77,9 @@ if (spawnSync(python, ['-c', 'import torch, torchvision'], { stdio: 'ignore' }).
 }
 for (const id of only) if (!ids.includes(id)) fail(`unknown workload "${id}"; workloads: ${ids.join(', ')}.`);
 for (const c of ours) if (!(c in OUR_CONFIGS)) fail(`unknown adaptlab configuration "${c}"; configurations: ${Object.keys(OUR_CONFIGS).join(', ')}.`);
+if (ours.some((c) => OUR_CONFIGS[c].LD_LIBRARY_PATH === OPENMP_BLAS) && !existsSync(join(OPENMP_BLAS, 'libblas.so.3'))) {
+  fail(`the omp configurations need OpenBLAS's OpenMP flavour in ${OPENMP_BLAS}: apt-get install libopenblas0-openmp (it does not replace the system's BLAS).`);
+}
 if (!(Number.isInteger(rounds) && rounds >= 1)) fail(`--rounds must be a positive integer, got "${opt('rounds')}".`);
 
 /** One timed run: samples/s (median step and fastest step), GFLOP per step and GFLOP/s, and the foreign load. */
