@@ -26,7 +26,9 @@ done
 say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
 
 packages=()
-if [ -z "${LIBTORCH:-}" ]; then packages+=(libtorch-dev libopenblas0-pthread); fi
+# libopenblas0-openmp: OpenBLAS's OpenMP build, which the addon loads in place of the system's BLAS
+# so that matrix products and convolutions share one thread pool (native/paths.cjs, bench/RESULTS.md).
+if [ -z "${LIBTORCH:-}" ]; then packages+=(libtorch-dev libopenblas0-pthread libopenblas0-openmp); fi
 if [ "$want_test" = 1 ]; then packages+=(chromium redis-server); fi
 if [ "$want_peer" = 1 ]; then packages+=(python3-torch python3-torchvision); fi
 
@@ -53,7 +55,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 
 addon=native/build/Release/adaptlab_native.node
-if [ ! -f "$addon" ] || [ -n "$(find native/src native/binding.gyp -newer "$addon" -print -quit)" ]; then
+if [ ! -f "$addon" ] || [ -n "$(find native/src native/binding.gyp native/paths.cjs -newer "$addon" -print -quit)" ]; then
   say "building the native addon against ${LIBTORCH:-Debian libtorch-dev} (about 30 s)"
   (cd native && npx --no-install node-gyp rebuild --loglevel=error >/dev/null)
 fi

@@ -310,6 +310,11 @@ Napi::Value Threads(const Napi::CallbackInfo& info) {
   out.Set("interOp", at::get_num_interop_threads());
   auto get = reinterpret_cast<BlasGetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
   out.Set("blas", get ? Napi::Value(Napi::Number::New(env, get())) : env.Null());
+  // OpenBLAS's build: 0 sequential, 1 its own pthread pool, 2 OpenMP (the pool libtorch uses).
+  auto parallel = reinterpret_cast<BlasGetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_parallel"));
+  const char* modes[] = {"sequential", "pthreads", "openmp"};
+  const int mode = parallel ? parallel() : -1;
+  out.Set("blasParallel", mode >= 0 && mode <= 2 ? Napi::Value(Napi::String::New(env, modes[mode])) : env.Null());
   return out;
 }
 
@@ -320,7 +325,16 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
   out.Set("nativeBytes", static_cast<double>(nativeBytes()));
   out.Set("peakNativeBytes", static_cast<double>(peakNativeBytes()));
   out.Set("reportedBytes", static_cast<double>(g_reportedBytes));
+  out.Set("cachedBytes", static_cast<double>(cachedBlockBytes()));
   return out;
+}
+
+// setBlockCacheLimit(bytes): how many bytes of freed blocks the allocator keeps for reuse.
+Napi::Value SetBlockCacheLimit(const Napi::CallbackInfo& info) {
+  double bytes = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;
+  if (!(bytes >= 0)) throw Napi::TypeError::New(info.Env(), "setBlockCacheLimit: expected a number of bytes >= 0, got " + describe(info[0]));
+  setBlockCacheLimit(static_cast<size_t>(bytes));
+  return info.Env().Undefined();
 }
 
 // deferMemoryReports(flag): true while JS has a tidy scope open; false reports at once.
@@ -396,6 +410,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"threads", Threads},
       {"stats", Stats},
       {"resetPeak", ResetPeak},
+      {"setBlockCacheLimit", SetBlockCacheLimit},
       {"deferMemoryReports", DeferMemoryReports},
       {"buildInfo", BuildInfo},
   };

@@ -1,10 +1,12 @@
 // The typed interface of the native addon (native/src/addon.cc) and its loader.
 // Only src/tensor imports this module (.dependency-cruiser.cjs checks it: native-only-from-tensor).
 import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { AdaptlabError } from '../errors.js';
 import { configureThreadingEnv } from './threading-env.js';
+import { blockCacheLimit } from './memory-env.js';
+import { openmpBlasDir, openmpBlasInstalled } from './blas.js';
 
 /** An opaque reference to a libtorch tensor. Freed explicitly with `free`. */
 export type TensorHandle = { readonly __tensorHandle: unique symbol };
@@ -21,6 +23,8 @@ export interface NativeStats {
   peakNativeBytes: number;
   /** The native bytes V8 was last told about (its GC pressure from tensors). */
   reportedBytes: number;
+  /** Bytes of freed blocks kept for reuse (not in nativeBytes; bounded by ADAPTLAB_CPU_CACHE_MB). */
+  cachedBytes: number;
 }
 
 export interface NativeBinding {
@@ -54,9 +58,12 @@ export interface NativeBinding {
 
   manualSeed(seed: number): void;
   setNumThreads(n: number): void;
-  threads(): { intraOp: number; interOp: number; blas: number | null };
+  /** blasParallel: OpenBLAS's build (openmp: on libtorch's pool), null when the BLAS is not OpenBLAS. */
+  threads(): { intraOp: number; interOp: number; blas: number | null; blasParallel: 'sequential' | 'pthreads' | 'openmp' | null };
   stats(): NativeStats;
   resetPeak(): void;
+  /** How many bytes of freed blocks the CPU allocator keeps for reuse (0: none). */
+  setBlockCacheLimit(bytes: number): void;
   /** True while a tidy scope is open: V8 hears of native memory only when the outermost one closes. */
   deferMemoryReports(flag: boolean): void;
   buildInfo(): { torchVersion: string; config: string; parallel: string };
@@ -75,12 +82,17 @@ export function native(): NativeBinding {
     );
   }
   // Thread pools size themselves when libtorch and OpenBLAS load, so this must come first.
-  const threads = configureThreadingEnv();
+  // The addon loads OpenBLAS's OpenMP build when it is installed and the addon was linked to look
+  // for it (its RPATH names the directory; a build against another LIBTORCH does not).
+  const sharedPool = openmpBlasInstalled() && readFileSync(addonPath).includes(openmpBlasDir());
+  const threads = configureThreadingEnv(process.env, sharedPool);
+  const cacheLimit = blockCacheLimit();
   const require = createRequire(import.meta.url);
   try {
     loaded = require(addonPath) as NativeBinding;
     // libtorch may size its intra-op pool from cgroup limits rather than OMP_NUM_THREADS.
     loaded.setNumThreads(threads);
+    loaded.setBlockCacheLimit(cacheLimit);
   } catch (cause) {
     throw new AdaptlabError(
       'NATIVE_ADDON_MISSING',

@@ -1,5 +1,5 @@
 // Process-wide engine settings and counters: seeding, threads, memory.
-import { native, type NativeStats } from '../native/binding.js';
+import { native, type NativeBinding, type NativeStats } from '../native/binding.js';
 import { ArgumentError } from '../errors.js';
 
 /** Seeds libtorch's CPU generator (randn, dropout, init): same seed, same numbers as PyTorch. */
@@ -14,7 +14,8 @@ export function setNumThreads(n: number): void {
   native().setNumThreads(n);
 }
 
-export function threads(): { intraOp: number; interOp: number; blas: number | null } {
+/** Pool sizes, and which OpenBLAS build multiplies matrices (openmp: on libtorch's own pool). */
+export function threads(): ReturnType<NativeBinding['threads']> {
   return native().threads();
 }
 

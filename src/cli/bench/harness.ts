@@ -6,8 +6,15 @@ import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { synchronize } from '../../tensor/index.js';
 
+/** The phases of a training step, in order (a feature workload has only `forward`). */
+export type Phase = 'zero_grad' | 'forward' | 'backward' | 'optimizer';
+/** Called by a step as each phase ends. */
+export type PhaseMark = (phase: Phase) => void;
+
 export interface StepTiming {
   stepMs: { median: number; min: number; max: number };
+  /** Median milliseconds per phase over the timed steps, when phases were timed. */
+  phaseMs?: Partial<Record<Phase, number>>;
   samplesPerSec: { median: number; min: number; max: number };
   timedSteps: number;
   /** CPUs' worth of time other processes used during timing (0 = idle machine). */
@@ -32,17 +39,31 @@ function machineJiffies(): { busy: number; total: number } | null {
   }
 }
 
-/** Times `step` one call at a time; each timed call ends when its device work has (synchronize). */
-export function timeSteps(step: () => void, samplesPerStep: number, warmup: number, timed: number): StepTiming {
+/**
+ * Times `step` one call at a time; each timed call ends when its device work has (synchronize).
+ * With `phases`, each phase end is also a synchronize point and its duration is kept: on a GPU this
+ * costs the overlap between phases, so phase timing is a diagnostic, not the headline number.
+ */
+export function timeSteps(step: (mark?: PhaseMark) => void, samplesPerStep: number, warmup: number, timed: number, phases = false): StepTiming {
   for (let i = 0; i < warmup; i++) step();
   synchronize();
   const before = machineJiffies();
   const cpuBefore = process.cpuUsage();
   const wallStart = performance.now();
   const ms: number[] = [];
+  const perPhase = new Map<Phase, number[]>();
   for (let i = 0; i < timed; i++) {
     const t0 = performance.now();
-    step();
+    let last = t0;
+    const mark: PhaseMark | undefined = phases
+      ? (phase) => {
+          synchronize();
+          const now = performance.now();
+          perPhase.set(phase, [...(perPhase.get(phase) ?? []), now - last]);
+          last = now;
+        }
+      : undefined;
+    step(mark);
     synchronize();
     ms.push(performance.now() - t0);
   }
@@ -58,8 +79,10 @@ export function timeSteps(step: () => void, samplesPerStep: number, warmup: numb
   }
   const sorted = [...ms].sort((a, b) => a - b);
   const stepMs = { median: median(sorted), min: sorted[0], max: sorted[sorted.length - 1] };
+  const phaseMs = phases ? Object.fromEntries([...perPhase].map(([phase, xs]) => [phase, median([...xs].sort((a, b) => a - b))])) : undefined;
   return {
     stepMs,
+    ...(phaseMs && { phaseMs }),
     samplesPerSec: { median: (samplesPerStep * 1000) / stepMs.median, min: (samplesPerStep * 1000) / stepMs.max, max: (samplesPerStep * 1000) / stepMs.min },
     timedSteps: timed,
     foreignBusyCpus: Math.round(foreignBusyCpus * 100) / 100,

@@ -9,7 +9,7 @@ import { resnet } from '../../models/resnet.js';
 import { BertForSequenceClassification } from '../../models/bert.js';
 import { bertConfig } from '../../models/bert-config.js';
 import type { Module } from '../../nn/index.js';
-import { timeSteps, machineDescription, type StepTiming } from './harness.js';
+import { timeSteps, machineDescription, type PhaseMark, type StepTiming } from './harness.js';
 
 interface WorkloadSpec {
   kind: 'vision_train' | 'vision_features' | 'text_train';
@@ -52,12 +52,14 @@ export interface WorkloadRecord {
   batch: number;
   timedSteps: number;
   stepMs: StepTiming['stepMs'];
+  /** Median milliseconds per phase (with `phases`). */
+  phaseMs?: StepTiming['phaseMs'];
   samplesPerSec: StepTiming['samplesPerSec'];
   gflopPerStep: number;
   gflops: number;
   trainableParams: number;
   foreignBusyCpus: number;
-  threads: { intraOp: number; interOp: number; blas: number | null };
+  threads: ReturnType<typeof threads>;
   /** Where the steps ran (cpu, cuda:0, ...). */
   device: string;
   env: Record<string, string | undefined>;
@@ -67,11 +69,27 @@ export interface WorkloadRecord {
 }
 
 interface Built {
-  step(): void;
+  /** One step; `mark` (when given) is called as each phase ends. */
+  step(mark?: PhaseMark): void;
   model: Module;
   optimizer: { dispose(): void } | null;
   batch: number;
   trainableParams: number;
+}
+
+/** The peer's training step: clear gradients, forward and loss, backward, optimizer update. */
+function trainStep(optimizer: SGD | AdamW, loss: () => Tensor, mark: PhaseMark | undefined): void {
+  tidy(() => {
+    optimizer.zeroGrad();
+    mark?.('zero_grad');
+    const value = loss();
+    mark?.('forward');
+    value.backward();
+    mark?.('backward');
+    optimizer.step();
+    mark?.('optimizer');
+    return undefined;
+  });
 }
 
 function buildVision(spec: WorkloadSpec, batch: number): Built {
@@ -85,7 +103,13 @@ function buildVision(spec: WorkloadSpec, batch: number): Built {
       optimizer: null,
       batch,
       trainableParams: 0,
-      step: () => noGrad(() => tidy(() => void model.forwardFeatures(x).sum().item())),
+      step: (mark) =>
+        noGrad(() =>
+          tidy(() => {
+            model.forwardFeatures(x).sum().item();
+            mark?.('forward');
+          }),
+        ),
     };
   }
   const y = randint(0, spec.num_classes ?? 10, [batch]);
@@ -97,14 +121,7 @@ function buildVision(spec: WorkloadSpec, batch: number): Built {
     optimizer,
     batch,
     trainableParams: model.parameters().reduce((n, p) => n + p.numel, 0),
-    step: () =>
-      tidy(() => {
-        optimizer.zeroGrad();
-        const loss = F.crossEntropy(model.forward(x), y);
-        loss.backward();
-        optimizer.step();
-        return undefined;
-      }),
+    step: (mark) => trainStep(optimizer, () => F.crossEntropy(model.forward(x), y), mark),
   };
 }
 
@@ -155,18 +172,11 @@ function buildText(spec: WorkloadSpec, batch: number): Built {
     optimizer,
     batch,
     trainableParams: trainable.reduce((n, [, p]) => n + p.numel, 0),
-    step: () =>
-      tidy(() => {
-        optimizer.zeroGrad();
-        const loss = F.crossEntropy(model.forward(input), labels);
-        loss.backward();
-        optimizer.step();
-        return undefined;
-      }),
+    step: (mark) => trainStep(optimizer, () => F.crossEntropy(model.forward(input), labels), mark),
   };
 }
 
-export function runWorkload(id: string, overrides: { warmup?: number; steps?: number; batch?: number } = {}): WorkloadRecord {
+export function runWorkload(id: string, overrides: { warmup?: number; steps?: number; batch?: number; phases?: boolean } = {}): WorkloadRecord {
   const file = loadSpecs();
   const spec = resolve(file.workloads, id);
   const batch = overrides.batch ?? spec.batch!;
@@ -176,7 +186,7 @@ export function runWorkload(id: string, overrides: { warmup?: number; steps?: nu
   // autograd computes), as the peer's dispatch-mode counter does.
   const { macs } = countMacs(() => built.step());
   const flopsPerStep = 2 * (macs.forward + macs.backward);
-  const timing = timeSteps(built.step, batch, overrides.warmup ?? file.timing.warmup_steps, overrides.steps ?? file.timing.timed_steps);
+  const timing = timeSteps(built.step, batch, overrides.warmup ?? file.timing.warmup_steps, overrides.steps ?? file.timing.timed_steps, overrides.phases ?? false);
   built.optimizer?.dispose();
   built.model.dispose();
   const env = Object.fromEntries(
@@ -188,6 +198,7 @@ export function runWorkload(id: string, overrides: { warmup?: number; steps?: nu
     batch,
     timedSteps: timing.timedSteps,
     stepMs: timing.stepMs,
+    ...(timing.phaseMs && { phaseMs: timing.phaseMs }),
     samplesPerSec: timing.samplesPerSec,
     gflopPerStep: flopsPerStep / 1e9,
     gflops: flopsPerStep / 1e9 / (timing.stepMs.median / 1000),

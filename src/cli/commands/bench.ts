@@ -11,9 +11,10 @@ export const benchCommand: CommandSpec = {
     warmup: { type: 'integer', description: 'untimed steps before timing (default: the spec, 3)' },
     steps: { type: 'integer', description: 'timed steps, at least 5 (default: the spec, 10)' },
     batch: { type: 'integer', description: 'override the batch size of the spec' },
+    phases: { type: 'boolean', description: 'also time each phase of a step (zero_grad, forward, backward, optimizer); each phase end synchronizes' },
     ...DEVICE_OPTIONS,
   },
-  examples: ['adaptlab bench W1a_resnet20_train --json', 'adaptlab bench list'],
+  examples: ['adaptlab bench W1a_resnet20_train --json', 'adaptlab bench W4_bertmini_lastlayer --phases', 'adaptlab bench list'],
   async run({ positionals, options }) {
     const { runWorkload, workloadIds } = await import('../bench/workloads.js');
     const id = positionals[0];
@@ -29,6 +30,7 @@ export const benchCommand: CommandSpec = {
       warmup: options.warmup as number | undefined,
       steps: options.steps as number | undefined,
       batch: options.batch as number | undefined,
+      phases: options.phases === true,
     });
     if (options.json) {
       console.log(JSON.stringify(record));
@@ -38,6 +40,7 @@ export const benchCommand: CommandSpec = {
         `${record.workload}: ${s.median.toFixed(1)} samples/s [${s.min.toFixed(1)}–${s.max.toFixed(1)}], ` +
           `${record.gflopPerStep.toFixed(2)} GFLOP/step, ${record.gflops.toFixed(1)} GFLOP/s (threads ${record.threads.intraOp}/${record.threads.blas ?? '?'})`,
       );
+      if (record.phaseMs) console.log(`  median ms per phase: ${Object.entries(record.phaseMs).map(([phase, ms]) => `${phase} ${ms.toFixed(1)}`).join(', ')}`);
     }
     return 0;
   },
