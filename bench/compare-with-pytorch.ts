@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const args = process.argv.slice(2);
 const USAGE = `usage: node dist/bench/compare-with-pytorch.js [--only W1a_resnet20_train,...] [--rounds 5]
-                                          [--ours default,passive,spin300000,1,omp,omp-spin300000] [--peer path/to/torch_peers.py]`;
+                                          [--ours default,passive,1,nocache,pthread,pthread-nocache] [--peer path/to/torch_peers.py]`;
 let parsed: ReturnType<typeof parseCli>;
 function parseCli() {
   return parseArgs({
@@ -50,20 +50,21 @@ const rounds = Number(opt('rounds') ?? 5);
 
 const TORCH_CONFIGS = ['2', '1', '2:OMP_WAIT_POLICY=PASSIVE'];
 const OPENMP_BLAS = '/usr/lib/x86_64-linux-gnu/openblas-openmp';
+const PTHREAD_BLAS = '/usr/lib/x86_64-linux-gnu/openblas-pthread';
 /** adaptlab configurations: `default` is what a user gets; the others are for the record. */
 const OUR_CONFIGS: Record<string, Record<string, string>> = {
+  /** OpenBLAS's OpenMP build (loaded by the addon), libgomp's own waiting, the CPU block cache. */
   default: {},
   passive: { OMP_WAIT_POLICY: 'PASSIVE' },
-  /** libgomp's own default spin (what PyTorch's `2` configuration runs). */
-  spin300000: { GOMP_SPINCOUNT: '300000' },
   '1': { ADAPTLAB_THREADS: '1' },
+  /** Without the allocator's block cache: every step's large blocks are fresh pages again. */
+  nocache: { ADAPTLAB_CPU_CACHE_MB: '0' },
   /**
-   * OpenBLAS's OpenMP flavour (Debian's libopenblas0-openmp, beside the pthread one the system uses):
-   * matrix products on the same libgomp pool as convolutions instead of a pool of their own.
-   * Loaded for this process only; the system's BLAS (and so PyTorch's) stays as it is.
+   * The set-up before 2026-12-05 afternoon: the system's pthread OpenBLAS (preloaded, so that it
+   * wins over the addon's search path) with its own pool, the OpenMP spin bounded to 10,000.
    */
-  omp: { LD_LIBRARY_PATH: OPENMP_BLAS },
-  'omp-spin300000': { LD_LIBRARY_PATH: OPENMP_BLAS, GOMP_SPINCOUNT: '300000' },
+  pthread: { LD_PRELOAD: `${PTHREAD_BLAS}/libblas.so.3:${PTHREAD_BLAS}/liblapack.so.3`, GOMP_SPINCOUNT: '10000' },
+  'pthread-nocache': { LD_PRELOAD: `${PTHREAD_BLAS}/libblas.so.3:${PTHREAD_BLAS}/liblapack.so.3`, GOMP_SPINCOUNT: '10000', ADAPTLAB_CPU_CACHE_MB: '0' },
 };
 const ours = (opt('ours') ?? 'default').split(',');
 
@@ -77,9 +78,8 @@ if (spawnSync(python, ['-c', 'import torch, torchvision'], { stdio: 'ignore' }).
 }
 for (const id of only) if (!ids.includes(id)) fail(`unknown workload "${id}"; workloads: ${ids.join(', ')}.`);
 for (const c of ours) if (!(c in OUR_CONFIGS)) fail(`unknown adaptlab configuration "${c}"; configurations: ${Object.keys(OUR_CONFIGS).join(', ')}.`);
-if (ours.some((c) => OUR_CONFIGS[c].LD_LIBRARY_PATH === OPENMP_BLAS) && !existsSync(join(OPENMP_BLAS, 'libblas.so.3'))) {
-  fail(`the omp configurations need OpenBLAS's OpenMP flavour in ${OPENMP_BLAS}: apt-get install libopenblas0-openmp (it does not replace the system's BLAS).`);
-}
+if (!existsSync(join(OPENMP_BLAS, 'libblas.so.3'))) fail(`adaptlab's default needs OpenBLAS's OpenMP build in ${OPENMP_BLAS}: run npm run setup (it installs libopenblas0-openmp).`);
+if (ours.some((c) => c.startsWith('pthread')) && !existsSync(join(PTHREAD_BLAS, 'libblas.so.3'))) fail(`the pthread configurations need ${PTHREAD_BLAS}: apt-get install libopenblas0-pthread.`);
 if (!(Number.isInteger(rounds) && rounds >= 1)) fail(`--rounds must be a positive integer, got "${opt('rounds')}".`);
 
 /** One timed run: samples/s (median step and fastest step), GFLOP per step and GFLOP/s, and the foreign load. */
@@ -91,7 +91,7 @@ interface Run {
   foreignBusyCpus: number;
 }
 
-const THREAD_VARS = ['OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS', 'OMP_WAIT_POLICY', 'GOMP_SPINCOUNT', 'OPENBLAS_THREAD_TIMEOUT', 'ADAPTLAB_THREADS'];
+const THREAD_VARS = ['OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS', 'OMP_WAIT_POLICY', 'GOMP_SPINCOUNT', 'OPENBLAS_THREAD_TIMEOUT', 'ADAPTLAB_THREADS', 'ADAPTLAB_CPU_CACHE_MB', 'LD_PRELOAD', 'LD_LIBRARY_PATH'];
 function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env = { ...process.env };
   for (const k of THREAD_VARS) delete env[k];
