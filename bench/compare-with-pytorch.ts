@@ -141,6 +141,7 @@ const peaks = [matmulPeak()];
 const rows: string[] = [];
 const raw: unknown[] = [];
 const achieved: number[] = [];
+const others: string[] = [];
 for (const id of only) {
   const slots: Slot[] = [...TORCH_CONFIGS.map((config): Slot => ({ engine: 'torch', config })), ...ours.map((config): Slot => ({ engine: 'adaptlab', config }))];
   const runs = new Map<string, Run[]>(slots.map((s) => [`${s.engine} ${s.config}`, []]));
@@ -162,6 +163,11 @@ for (const id of only) {
   const gflops = median(oursDefault.map((r) => r.gflops));
   achieved.push(gflops);
   raw.push({ workload: id, bestTorch, ratios, fastestRatio, runs: Object.fromEntries(runs) });
+  // The other adaptlab configurations against the same PyTorch runs, for the record.
+  for (const c of ours.slice(1)) {
+    const rs = runs.get(`adaptlab ${c}`)!.map((r, i) => r.samplesPerSec / torchBest[i].samplesPerSec);
+    others.push(`${id.split('_')[0]} ${c} ${median(rs).toFixed(2)} [${rs.map((x) => x.toFixed(2)).join(' ')}]`);
+  }
   rows.push(
     `| ${id}${busy > 0.2 ? ' (!contended)' : ''} | ${TORCH_CONFIGS.map((c) => `${c === bestTorch ? '**' : ''}${c}: ${med(`torch ${c}`).toFixed(1)}${c === bestTorch ? '**' : ''}`).join('<br>')} | ` +
       `${ours.map((c) => `${c}: ${med(`adaptlab ${c}`).toFixed(1)}`).join('<br>')} | **${median(ratios).toFixed(2)}x** [${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}] | ${fastestRatio.toFixed(2)}x | ` +
@@ -189,6 +195,7 @@ const section = [
   ...rows,
   '',
   `adaptlab's achieved GFLOP/s as a fraction of the matmul peak (${peak.toFixed(0)}): ${only.map((id, i) => `${id.split('_')[0]} ${Math.round((100 * achieved[i]) / peak)}%`).join(', ')}.`,
+  ...(others.length ? ['', `Other adaptlab configurations / PyTorch's best in the same rounds, median [per round]: ${others.join('; ')}.`] : []),
   '',
 ].join('\n');
 appendFileSync(join(root, 'bench', 'RESULTS.md'), section);
