@@ -51,8 +51,12 @@ export function batchNorm(
   );
 }
 
+/**
+ * (N, C, H, W) -> (N, C, outH, outW). adaptlab::max_pool2d is aten::max_pool2d with a faster CPU
+ * forward (native/src/kernels/max_pool2d.cc): same values, same argmax, same backward.
+ */
 export function maxPool2d(input: Tensor, kernelSize: Pair, stride?: Pair, padding: Pair = 0, dilation: Pair = 1, ceilMode = false): Tensor {
-  return wrap(callOp('aten::max_pool2d', [input.handle, kernelSize, stride ?? kernelSize, padding, dilation, ceilMode]));
+  return wrap(callOp('adaptlab::max_pool2d', [input.handle, kernelSize, stride ?? kernelSize, padding, dilation, ceilMode]));
 }
 
 export function avgPool2d(input: Tensor, kernelSize: Pair, stride?: Pair, padding: Pair = 0): Tensor {
