@@ -4,7 +4,7 @@
 //   buf = d on the first update, else momentum * buf + d
 //   d = nesterov ? d + momentum * buf : buf         (when momentum > 0)
 //   p -= lr * d
-import { Tensor } from '../tensor/index.js';
+import { Tensor, zerosLike } from '../tensor/index.js';
 import { ArgumentError } from '../errors.js';
 import { Optimizer, type GroupStep, type OptimizerSettings, type ParamEntry, type ParamGroup } from './optimizer.js';
 import { checkKnown, flag, nonNegative, type BaseOptions, type OptionKey } from './options.js';
@@ -46,27 +46,22 @@ export class SGD extends Optimizer<SGDOptions> {
 
   protected updateGroup(s: GroupStep<SGDOptions>): void {
     const { lr, weightDecay, momentum, nesterov } = s.options;
-    const { ops, params } = s;
-    // d: new tensors when decay applies (the grads themselves must stay untouched)
-    let d: readonly Tensor[] = weightDecay !== 0 ? ops.add(s.grads, params, weightDecay) : s.grads;
-    if (momentum !== 0) {
-      const bufs = s.slot('momentum_buffer');
-      const old: Tensor[] = [];
-      const oldD: Tensor[] = [];
-      bufs.forEach((b, i) => {
-        if (b === undefined) s.setSlot('momentum_buffer', i, d[i].clone()); // first update: buf = d
-        else {
-          old.push(b);
-          oldD.push(d[i]);
-        }
-      });
-      if (old.length > 0) {
-        ops.mul_(old, momentum);
-        ops.add_(old, oldD, 1); // 1 - dampening
-      }
-      const buf = s.slot('momentum_buffer') as Tensor[];
-      d = nesterov ? ops.add(d, buf, momentum) : buf;
+    const { ops, params, grads } = s;
+    if (momentum === 0) {
+      ops.sgdStep_(params, grads, [], { lr, weightDecay, momentum, nesterov, first: false });
+      return;
     }
-    ops.add_(params, d, -lr);
+    // Parameters whose buffer exists take the momentum rule; the others (first update) start theirs at d.
+    const buffers = s.slot('momentum_buffer');
+    const started: number[] = [];
+    const starting: number[] = [];
+    buffers.forEach((b, i) => (b === undefined ? starting : started).push(i));
+    for (const i of starting) s.setSlot('momentum_buffer', i, zerosLike(params[i]));
+    const all = s.slot('momentum_buffer') as Tensor[];
+    for (const [indices, first] of [[started, false], [starting, true]] as const) {
+      if (indices.length === 0) continue;
+      const pick = <T>(xs: readonly T[]) => indices.map((i) => xs[i]);
+      ops.sgdStep_(pick(params), pick(grads), pick(all), { lr, weightDecay, momentum, nesterov, first });
+    }
   }
 }

@@ -51,6 +51,24 @@ export function add(xs: TensorList, ys: TensorList, alpha: number): Tensor[] {
   return wrapAll(callOp('aten::_foreach_add.List', [handles(xs), handles(ys), alpha]));
 }
 
+/** One SGD update's settings; `first`: the momentum buffers are new and receive d. */
+export interface SgdUpdate {
+  lr: number;
+  weightDecay: number;
+  momentum: number;
+  nesterov: boolean;
+  first: boolean;
+}
+
+/**
+ * One SGD update of every parameter in a single pass over memory (native/src/kernels/sgd_step.cc:
+ * the arithmetic of aten's add, mul_, add_, add_ sequence, bit for bit). `buffers`: the momentum
+ * buffers, updated in place; empty when momentum is 0.
+ */
+export function sgdStep_(params: TensorList, grads: TensorList, buffers: TensorList, u: SgdUpdate): void {
+  callOpInPlace('adaptlab::sgd_step_', [handles(params), handles(grads), handles(buffers), u.lr, u.weightDecay, u.momentum, u.nesterov, u.first]);
+}
+
 /** new: sqrt(xs[i]) */
 export function sqrt(xs: TensorList): Tensor[] {
   return wrapAll(callOp('aten::_foreach_sqrt', [handles(xs)]));
