@@ -5,7 +5,7 @@
     {
       "target_name": "adaptlab_native",
       "sources": ["src/addon.cc", "src/handles.cc", "src/convert.cc", "src/allocator.cc", "src/errors.cc",
-                  "src/kernels/max_pool2d.cc", "src/kernels/sgd_step.cc"],
+                  "src/kernels/max_pool2d.cc", "src/kernels/sgd_step.cc", "src/kernels/dropout.cc"],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
         "<!@(node paths.cjs include)"

@@ -85,11 +85,15 @@ export function layerNorm(input: Tensor, normalizedShape: readonly number[], wei
   return wrap(callOp('aten::layer_norm', [input.handle, normalizedShape, opt(weight), opt(bias), eps, true]));
 }
 
-/** Zeroes elements with probability p and scales the rest by 1/(1-p); identity when not training. */
+/**
+ * Zeroes elements with probability p and scales the rest by 1/(1-p); identity when not training.
+ * adaptlab::dropout is aten::dropout with a faster CPU mask (native/src/kernels/dropout.cc): the
+ * same mask from the same seed, the generator left in the same state.
+ */
 export function dropout(input: Tensor, p: number, training: boolean): Tensor {
   if (!(p >= 0 && p < 1)) throw new ArgumentError(`dropout: p must be in [0, 1), got ${p}`);
   if (!training || p === 0) return input.clone();
-  return wrap(callOp('aten::dropout', [input.handle, p, true]));
+  return wrap(callOp('adaptlab::dropout', [input.handle, p, true]));
 }
 
 export type Reduction = 'none' | 'mean' | 'sum';
