@@ -2,13 +2,21 @@
 // update written in per-tensor aten operators (loopOps), bit for bit, on parameters large enough
 // that libtorch splits them over threads and vectorises them, with sizes that leave remainders,
 // for every combination of decay, momentum and nesterov, over several steps (the first starts the
-// momentum buffers), and with a parameter that has no gradient on some steps.
+// momentum buffers), with a parameter that has no gradient on some steps, and with parameters the
+// fused pass hands to aten's list operators (float64, non-contiguous) in the same list.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Tensor, randn, tidy } from '../../src/tensor/index.js';
 import { SGD } from '../../src/optim/index.js';
+import { callOp } from '../../src/tensor/dispatch.js';
 
-const SIZES = [[100_003], [37, 1_001], [3], [64, 3, 7, 7], [16]];
+const SIZES = [[100_003], [37, 1_001], [3], [64, 3, 7, 7], [16], [33], [5, 7]];
+/** Parameter i's initial values: float32 and contiguous, except a float64 one and a transposed one. */
+function initial(shape: number[], i: number): Tensor {
+  if (i === 5) return randn(shape, 'float64').mul(0.3);
+  if (i === 6) return randn([shape[1], shape[0]]).t().mul(0.2); // strides of a transpose survive clone()
+  return randn(shape).mul(0.1 * (i + 1));
+}
 
 function run(options: { lr: number; weightDecay: number; momentum: number; nesterov: boolean }, foreach: boolean, init: Tensor[], grads: Tensor[][]): Buffer[] {
   const params = init.map((t) => t.clone().requiresGrad_());
@@ -34,8 +42,10 @@ for (const weightDecay of [0, 5e-4]) {
     test(`SGD weightDecay ${weightDecay} momentum ${momentum} nesterov ${nesterov}: fused and per-tensor updates are identical`, () => {
       const options = { lr: 0.01, weightDecay, momentum, nesterov };
       // the same random inputs for both paths: reseed by drawing them once
-      const init = tidy(() => SIZES.map((shape, i) => randn(shape).mul(0.1 * (i + 1))));
-      const grads = tidy(() => [0, 1, 2, 3].map(() => SIZES.map((shape) => randn(shape))));
+      const init = tidy(() => SIZES.map(initial));
+      const grads = tidy(() => [0, 1, 2, 3].map(() => SIZES.map((shape, i) => randn(shape, i === 5 ? 'float64' : 'float32'))));
+      // (5, 7) with the strides of a transpose, (1, 5), after the clone each run makes
+      assert.equal(tidy(() => callOp('aten::stride.int', [init[6].clone().handle, 0])), 1, 'parameter 6 should stay non-contiguous');
       const fused = run(options, true, init, grads);
       const loop = run(options, false, init, grads);
       assert.equal(fused.length, loop.length);

@@ -12,7 +12,7 @@
 // same build), with alpha rounded to float first. The fused pass does the same, so parameters and
 // buffers come out bit for bit as from the aten sequence (test/optim/oracle.test.ts compares the
 // two paths). Where that cannot be vouched for (another dtype, a non-contiguous tensor, a device
-// other than the CPU, libtorch kernels below AVX2) the aten sequence itself runs.
+// other than the CPU, libtorch kernels below AVX2) the aten sequence itself runs, in list operators.
 //
 // Why: the aten sequence reads and writes the parameters' size 11 times over (45 MB each for
 // ResNet-18); the fused pass reads three and writes two.
@@ -23,6 +23,7 @@
 
 #include <cmath>
 #include <string>
+#include <vector>
 
 namespace adaptlab {
 namespace {
@@ -89,20 +90,21 @@ bool libtorchUsesFma() {
   return uses;
 }
 
-// The same update in aten operators: the reference, and the path for what the fused pass does not take.
-void atenUpdate(at::Tensor& p, const at::Tensor& g, at::Tensor* buf, double lr, double wd, double m, bool nesterov,
-                bool first) {
-  at::Tensor d = wd != 0 ? at::add(g, p, wd) : g;
+// The same update in aten's list operators, for what the fused pass does not take: on a GPU these
+// are libtorch's multi-tensor kernels, on the CPU its per-tensor ones.
+void atenUpdate(std::vector<at::Tensor>& params, const std::vector<at::Tensor>& grads, std::vector<at::Tensor>& buffers,
+                double lr, double wd, double m, bool nesterov, bool first) {
+  std::vector<at::Tensor> d = wd != 0 ? at::_foreach_add(grads, params, wd) : grads;
   if (m != 0) {
     if (first) {
-      buf->copy_(d);
+      for (size_t i = 0; i < buffers.size(); ++i) buffers[i].copy_(d[i]);
     } else {
-      buf->mul_(m);
-      buf->add_(d);
+      at::_foreach_mul_(buffers, m);
+      at::_foreach_add_(buffers, d, 1);
     }
-    d = nesterov ? at::add(d, *buf, m) : *buf;
+    d = nesterov ? at::_foreach_add(d, buffers, m) : buffers;
   }
-  p.add_(d, -lr);
+  at::_foreach_add_(params, d, -lr);
 }
 
 void sgdStep(at::TensorList params, at::TensorList grads, at::TensorList buffers, double lr, double weightDecay,
@@ -114,12 +116,14 @@ void sgdStep(at::TensorList params, at::TensorList grads, at::TensorList buffers
   const bool fma = libtorchUsesFma();
   const Update u{static_cast<float>(lr), static_cast<float>(weightDecay), static_cast<float>(momentum), nesterov, first};
   const RangeFn range = pickRange(u);
+  std::vector<at::Tensor> restParams, restGrads, restBuffers;
   for (size_t i = 0; i < params.size(); ++i) {
     at::Tensor p = params[i];
     const at::Tensor* buf = buffers.empty() ? nullptr : &buffers[i];
     if (!fma || !fusable(p, grads[i], buf)) {
-      at::Tensor b = buf ? *buf : at::Tensor();
-      atenUpdate(p, grads[i], buf ? &b : nullptr, lr, weightDecay, momentum, nesterov, first);
+      restParams.push_back(p);
+      restGrads.push_back(grads[i]);
+      if (buf) restBuffers.push_back(*buf);
       continue;
     }
     float* pData = p.data_ptr<float>();
@@ -130,6 +134,7 @@ void sgdStep(at::TensorList params, at::TensorList grads, at::TensorList buffers
     p.unsafeGetTensorImpl()->bump_version();
     if (buf) buf->unsafeGetTensorImpl()->bump_version();
   }
+  if (!restParams.empty()) atenUpdate(restParams, restGrads, restBuffers, lr, weightDecay, momentum, nesterov, first);
 }
 
 }  // namespace
