@@ -7,10 +7,11 @@
 // generator's state is twisted and its words tempered in blocks by vectorised loops, and the
 // comparison is done on integers.
 //
-// The stream, as libtorch 1.13 draws it for each element (CPUGeneratorImpl::random64 and
-// bernoulli_distribution<double>): two words w1, w2 of the mt19937 engine; v = the low 53 bits of
-// (w1 << 32 | w2); keep (1.0) when v * 2^-53 < 1 - p, else 0.0. test/tensor/dropout.test.ts checks
-// the mask and the generator state after it against aten's own bernoulli_ bit for bit.
+// The stream, as libtorch built without MKL (Debian's) draws it for each element
+// (CPUGeneratorImpl::random64 and bernoulli_distribution<double>): two words w1, w2 of the mt19937
+// engine; v = the low 53 bits of (w1 << 32 | w2); keep (1.0) when v * 2^-53 < 1 - p, else 0.0.
+// test/tensor/dropout.test.ts checks the mask and the generator state after it against aten's own
+// bernoulli_ bit for bit. A libtorch with MKL draws masks another way; there aten's dropout runs.
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/core/MT19937RNGEngine.h>
@@ -108,8 +109,10 @@ void bernoulliFill(at::Tensor& mask, double prob) {
 }
 
 at::Tensor dropout(const at::Tensor& input, double p, bool train) {
+  // A libtorch built with MKL draws CPU Bernoulli masks with MKL's own generator (seeded from the
+  // default one): another stream, which this kernel does not reproduce, so such builds keep aten's.
   const bool fast = train && p > 0 && p < 1 && input.numel() > 0 && input.device().is_cpu() &&
-                    input.scalar_type() == at::kFloat && input.layout() == at::kStrided;
+                    input.scalar_type() == at::kFloat && input.layout() == at::kStrided && !at::hasMKL();
   if (!fast) return at::dropout(input, p, train);
   // libtorch's _dropout_impl with its bernoulli_ replaced: the mask carries no gradient, and the
   // product is the one autograd differentiates, as in aten's composite dropout.
@@ -125,6 +128,7 @@ at::Tensor dropout(const at::Tensor& input, double p, bool train) {
 // The mask alone, as aten's Tensor.bernoulli_(p) on a float tensor: what the tests compare.
 at::Tensor bernoulliMask(const at::Tensor& like, double p) {
   at::Tensor mask = at::empty_like(like, at::MemoryFormat::Contiguous);
+  if (at::hasMKL()) return mask.bernoulli_(p);
   bernoulliFill(mask, p);
   return mask;
 }
